@@ -1,0 +1,1 @@
+"""Idempotent provisioning of the DynamoDBManager stack: ``python -m bootstrap up | down | status``."""

@@ -1,0 +1,37 @@
+"""The one place boto3 clients are made: endpoint, region and credentials pre-filled for the target."""
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from bootstrap.settings import Settings
+
+# Emulators accept any credentials; fixed dummy ones keep a user's real keys away from them.
+EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+# API Gateway throttles control-plane calls on AWS (TooManyRequestsException): adaptive mode backs off.
+_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=60)
+
+
+class Clients:
+    """Makes and caches one client per service for the settings' target."""
+
+    def __init__(self, settings: Settings, endpoint_url: str | None = None, session: Any = None) -> None:
+        self.settings = settings
+        self.endpoint_url = endpoint_url if endpoint_url is not None else settings.endpoint_url
+        self._session = session or boto3.session.Session()
+        self._cache: dict[str, Any] = {}
+
+    def __call__(self, service: str, **overrides: Any) -> Any:
+        if overrides:
+            return self._make(service, **overrides)
+        if service not in self._cache:
+            self._cache[service] = self._make(service)
+        return self._cache[service]
+
+    def _make(self, service: str, **overrides: Any) -> Any:
+        options: dict[str, Any] = {"region_name": self.settings.region, "config": _CONFIG}
+        if self.settings.is_emulated:
+            options.update(EMULATOR_CREDENTIALS, endpoint_url=self.endpoint_url)
+        options.update(overrides)
+        return self._session.client(service, **options)

@@ -1,0 +1,79 @@
+"""The embedded emulators, started in the background by ``up`` and stopped by PID by ``down``."""
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+from bootstrap.emulators.process import (
+    EmulatorError,
+    EmulatorRecord,
+    answers_health,
+    clean_environment,
+    is_alive,
+    pick_port,
+    poll_until,
+    port_is_free,
+    spawn,
+    stop_process_group,
+)
+from bootstrap.settings import Settings
+
+AVAILABLE = ("ministack",)
+START_TIMEOUT_S = 60.0
+
+
+def _backend(name: str) -> ModuleType:
+    if name not in AVAILABLE:
+        raise EmulatorError(f"unknown emulator {name!r}; available: {', '.join(AVAILABLE)}")
+    return importlib.import_module(f"bootstrap.emulators.{name}")
+
+
+def _record_path(settings: Settings) -> Path:
+    return settings.state_dir / "emulator.json"
+
+
+def running(settings: Settings) -> EmulatorRecord | None:
+    """The emulator a previous ``up`` started, if its process is alive and healthy."""
+    record = EmulatorRecord.load(_record_path(settings))
+    if record is None or not is_alive(record.pid):
+        return None
+    health = record.endpoint_url + _backend(record.name).HEALTH_PATH
+    return record if answers_health(health) else None
+
+
+def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
+    """Reuse the running emulator, or start one. Returns the record and whether it was started now."""
+    current = running(settings)
+    if current is not None:
+        if current.name != settings.emulator:
+            raise EmulatorError(f"{current.name} is already running here; run 'down' before switching emulators")
+        return current, False
+    backend = _backend(settings.emulator)
+    port = settings.port or pick_port(backend.DEFAULT_PORT)
+    if settings.port and not port_is_free(port):
+        raise EmulatorError(f"port {port} is already in use; choose another with --port or HARNESS_PORT")
+    log_path = settings.state_dir / f"{settings.emulator}.log"
+    env = clean_environment(backend.environment(port, settings.region, settings.state_dir))
+    process = spawn(backend.command(), env, log_path)
+    record = EmulatorRecord(settings.emulator, process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
+    record.save(_record_path(settings))
+    health = record.endpoint_url + backend.HEALTH_PATH
+    if not poll_until(lambda: answers_health(health) or process.poll() is not None, START_TIMEOUT_S):
+        stop(settings)
+        message = f"{settings.emulator} did not answer {health} within {START_TIMEOUT_S:.0f} s; see {log_path}"
+        raise EmulatorError(message)
+    if process.poll() is not None:
+        _record_path(settings).unlink(missing_ok=True)
+        raise EmulatorError(f"{settings.emulator} exited with code {process.returncode} at start; see {log_path}")
+    return record, True
+
+
+def stop(settings: Settings) -> EmulatorRecord | None:
+    """Stop the emulator ``up`` started (and every process it spawned). Returns what was stopped."""
+    record = EmulatorRecord.load(_record_path(settings))
+    if record is None:
+        return None
+    if is_alive(record.pid):
+        stop_process_group(record.pid)
+    _record_path(settings).unlink(missing_ok=True)
+    return record

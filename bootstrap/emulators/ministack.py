@@ -1,0 +1,27 @@
+"""MiniStack: a pure-Python AWS emulator that runs Lambda functions as local processes (no Docker)."""
+
+import sys
+from pathlib import Path
+
+HEALTH_PATH = "/_ministack/health"
+DEFAULT_PORT = 4566
+
+
+def command() -> list[str]:
+    # The function workers run on this same interpreter, so they see boto3 and the bundled packages.
+    return [sys.executable, "-m", "ministack"]
+
+
+def environment(port: int, region: str, state_dir: Path) -> dict[str, str]:
+    """MiniStack's settings: loopback only, our region, its scratch files under ``.stack/``."""
+    scratch = state_dir / "ministack-tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    return {
+        "GATEWAY_PORT": str(port),
+        "BIND_HOST": "127.0.0.1",
+        "MINISTACK_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "TMPDIR": str(scratch),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }

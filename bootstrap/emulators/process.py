@@ -1,0 +1,132 @@
+"""Background emulator processes: start detached, wait for health, remember by PID, stop by PID."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# Variables that could hand a user's real AWS identity to an emulator (and to the functions it runs).
+_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+_AWS_SELECTORS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT", "AWS_CONFIG_FILE")
+
+
+class EmulatorError(RuntimeError):
+    """The emulator could not be started, reached or stopped."""
+
+
+@dataclass(frozen=True)
+class EmulatorRecord:
+    """What ``.stack/emulator.json`` remembers about a running emulator."""
+
+    name: str
+    pid: int
+    port: int
+    endpoint_url: str
+    log_path: str
+
+    @classmethod
+    def load(cls, path: Path) -> "EmulatorRecord | None":
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (FileNotFoundError, json.JSONDecodeError, TypeError):
+            return None
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+
+def clean_environment(extra: dict[str, str]) -> dict[str, str]:
+    """This process's environment without AWS identity, plus the emulator's own settings."""
+    dropped = set(_CREDENTIAL_VARIABLES) | set(_AWS_SELECTORS)
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
+    env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}, **extra)
+    return env
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex((host, port)) != 0
+
+
+def pick_port(preferred: int) -> int:
+    """``preferred`` when nothing listens there, otherwise a port the kernel says is free."""
+    if port_is_free(preferred):
+        return preferred
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is our own exited child
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped) counts as gone.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def answers_health(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URL we built
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def poll_until(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """True as soon as ``condition()`` holds; False once ``timeout`` seconds have passed without it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+def spawn(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """Start ``command`` detached (own session, so it outlives us and its children die with it)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(  # noqa: S603 - fixed command built by the harness
+            command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_process_group(pid: int, grace: float = 5.0) -> None:
+    """SIGTERM the process group led by ``pid``; SIGKILL whatever is left after ``grace`` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        if poll_until(lambda: not is_alive(pid), wait):
+            _kill_group_leftovers(pid)
+            return
+    raise EmulatorError(f"process {pid} did not stop after SIGKILL")
+
+
+def _kill_group_leftovers(pgid: int) -> None:
+    """Children (function workers) that outlived the leader still carry its process group id."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,144 @@
+"""The Lambda function and its log group: created once, updated only when code or settings change."""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from bootstrap.aws_errors import is_code
+from bootstrap.package import code_sha256
+from bootstrap.report import Outcome
+
+RUNTIME = "python3.12"
+HANDLER = "handler.app.lambda_handler"
+WAITER = {"Delay": 1, "MaxAttempts": 120}
+LOG_RETENTION_DAYS = 14
+# A new role is not assumable by Lambda for a few seconds on AWS (IAM is eventually consistent).
+ROLE_PROPAGATION_TIMEOUT_S = 60.0
+ROLE_PROPAGATION_RETRY_S = 2.0
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    role_arn: str
+    memory_mb: int
+    timeout_s: int
+    environment: dict[str, str]
+    tags: dict[str, str]
+
+    def configuration(self) -> dict[str, Any]:
+        """The fields we own, in the shape Create/UpdateFunctionConfiguration take."""
+        return {
+            "Role": self.role_arn,
+            "Handler": HANDLER,
+            "Runtime": RUNTIME,
+            "MemorySize": self.memory_mb,
+            "Timeout": self.timeout_s,
+            "Environment": {"Variables": dict(self.environment)},
+        }
+
+
+def _drifted(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    current_env = current.get("Environment", {}).get("Variables", {})
+    if current_env != wanted["Environment"]["Variables"]:
+        return True
+    return any(current.get(key) != value for key, value in wanted.items() if key != "Environment")
+
+
+def _role_not_ready(error: ClientError) -> bool:
+    message = error.response.get("Error", {}).get("Message", "")
+    return is_code(error, "InvalidParameterValueException") and "role" in message.lower()
+
+
+def create_with_role_retry(lambda_client: Any, spec: FunctionSpec, code: bytes, sleep=time.sleep) -> dict[str, Any]:
+    """CreateFunction, retried (bounded) while AWS says the brand-new role cannot be assumed yet."""
+    deadline = time.monotonic() + ROLE_PROPAGATION_TIMEOUT_S
+    while True:
+        try:
+            return lambda_client.create_function(
+                FunctionName=spec.name,
+                Code={"ZipFile": code},
+                Publish=False,
+                Tags=spec.tags,
+                **spec.configuration(),
+            )
+        except ClientError as error:
+            if not _role_not_ready(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise RuntimeError(
+                    f"role {spec.role_arn} was still not assumable by Lambda after "
+                    f"{ROLE_PROPAGATION_TIMEOUT_S:.0f} s (IAM propagation); re-run 'up'"
+                ) from error
+            sleep(ROLE_PROPAGATION_RETRY_S)
+
+
+def ensure_function(lambda_client: Any, spec: FunctionSpec, code: bytes) -> tuple[dict[str, Any], Outcome]:
+    """The function, Active and fully Updated. Returns its configuration."""
+    try:
+        current = lambda_client.get_function(FunctionName=spec.name)["Configuration"]
+    except ClientError as error:
+        if not is_code(error, "ResourceNotFoundException"):
+            raise
+        create_with_role_retry(lambda_client, spec, code)
+        lambda_client.get_waiter("function_active_v2").wait(FunctionName=spec.name, WaiterConfig=WAITER)
+        return lambda_client.get_function(FunctionName=spec.name)["Configuration"], Outcome.CREATED
+    outcome = Outcome.UNCHANGED
+    if current.get("State") == "Pending" or current.get("LastUpdateStatus") == "InProgress":
+        _wait_updated(lambda_client, spec.name)
+    if current.get("CodeSha256") != code_sha256(code):
+        lambda_client.update_function_code(FunctionName=spec.name, ZipFile=code)
+        _wait_updated(lambda_client, spec.name)
+        outcome = Outcome.UPDATED
+    if _drifted(current, spec.configuration()):
+        lambda_client.update_function_configuration(FunctionName=spec.name, **spec.configuration())
+        _wait_updated(lambda_client, spec.name)
+        outcome = Outcome.UPDATED
+    if outcome is Outcome.UPDATED:
+        current = lambda_client.get_function(FunctionName=spec.name)["Configuration"]
+    return current, outcome
+
+
+def _wait_updated(lambda_client: Any, name: str) -> None:
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=WAITER)
+
+
+def delete_function(lambda_client: Any, name: str) -> tuple[None, Outcome]:
+    try:
+        lambda_client.delete_function(FunctionName=name)
+    except ClientError as error:
+        if is_code(error, "ResourceNotFoundException"):
+            return None, Outcome.ABSENT
+        raise
+    return None, Outcome.DELETED
+
+
+def log_group_name(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
+def ensure_log_group(logs: Any, function_name: str, tags: dict[str, str]) -> tuple[str, Outcome]:
+    """The function's log group with a retention, so logs do not pile up forever in an account."""
+    name = log_group_name(function_name)
+    found = logs.describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
+    group = next((group for group in found if group["logGroupName"] == name), None)
+    if group is None:
+        logs.create_log_group(logGroupName=name, tags=tags)
+        logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
+        return name, Outcome.CREATED
+    if group.get("retentionInDays") != LOG_RETENTION_DAYS:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
+        return name, Outcome.UPDATED
+    return name, Outcome.UNCHANGED
+
+
+def delete_log_group(logs: Any, function_name: str) -> tuple[None, Outcome]:
+    try:
+        logs.delete_log_group(logGroupName=log_group_name(function_name))
+    except ClientError as error:
+        if is_code(error, "ResourceNotFoundException"):
+            return None, Outcome.ABSENT
+        raise
+    return None, Outcome.DELETED

@@ -1,0 +1,85 @@
+"""The function's execution role: trusted by Lambda, allowed exactly what the handler does and no more."""
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from bootstrap.aws_errors import is_code
+from bootstrap.report import Outcome
+
+# Exactly the calls handler/operations.py makes (the documents also granted Query, which it never uses).
+HANDLER_DYNAMODB_ACTIONS = sorted(
+    ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
+)
+LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
+def execution_policy(table_arn: str, log_group_arn: str) -> dict[str, Any]:
+    """Least privilege: the handler's five item actions on this table only, and logs on its own log group."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "TableItems", "Effect": "Allow", "Action": HANDLER_DYNAMODB_ACTIONS, "Resource": table_arn},
+            {"Sid": "OwnLogs", "Effect": "Allow", "Action": LOG_ACTIONS, "Resource": f"{log_group_arn}:*"},
+        ],
+    }
+
+
+def _as_dict(document: Any) -> dict[str, Any]:
+    """IAM returns policy documents parsed by botocore, or as JSON text on some emulators."""
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def ensure_role(
+    iam: Any, role_name: str, policy_name: str, policy: dict[str, Any], tags: dict[str, str]
+) -> tuple[dict[str, Any], Outcome]:
+    """The role with exactly ``policy`` inline and no managed policies. Returns the role description."""
+    try:
+        role = iam.get_role(RoleName=role_name)["Role"]
+        outcome = Outcome.UNCHANGED
+    except ClientError as error:
+        if not is_code(error, "NoSuchEntity"):
+            raise
+        role = iam.create_role(
+            RoleName=role_name,
+            AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
+            Description="Execution role of the DynamoDBManager function (harness-managed)",
+            Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+        )["Role"]
+        outcome = Outcome.CREATED
+    if _as_dict(role.get("AssumeRolePolicyDocument", TRUST_POLICY)) != TRUST_POLICY:
+        iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(TRUST_POLICY))
+        outcome = outcome if outcome is Outcome.CREATED else Outcome.UPDATED
+    if read_inline_policy(iam, role_name, policy_name) != policy:
+        iam.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(policy))
+        outcome = outcome if outcome is Outcome.CREATED else Outcome.UPDATED
+    return role, outcome
+
+
+def read_inline_policy(iam: Any, role_name: str, policy_name: str) -> dict[str, Any] | None:
+    try:
+        return _as_dict(iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"])
+    except ClientError as error:
+        if is_code(error, "NoSuchEntity"):
+            return None
+        raise
+
+
+def delete_role(iam: Any, role_name: str) -> tuple[None, Outcome]:
+    """Remove the role's policies, then the role."""
+    try:
+        for policy_name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=role_name, PolicyName=policy_name)
+        for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
+        iam.delete_role(RoleName=role_name)
+    except ClientError as error:
+        if is_code(error, "NoSuchEntity"):
+            return None, Outcome.ABSENT
+        raise
+    return None, Outcome.DELETED

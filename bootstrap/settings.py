@@ -1,0 +1,104 @@
+"""Every setting the bootstrap reads, taken from the environment (and the CLI) once, into one frozen object."""
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STACK = "lambda-apigateway"
+# The documents' own names, used when the stack keeps its default name.
+_DOCUMENT_NAMES = {"function": "LambdaFunctionOverHttps", "role": "lambda-apigateway-role", "api": "DynamoDBOperations"}
+EMBEDDED, ENDPOINT, AWS = "embedded", "endpoint", "aws"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every resource name, derived from one stack name so two stacks can coexist."""
+
+    stack: str
+
+    @property
+    def table(self) -> str:
+        return self.stack
+
+    def _named(self, kind: str) -> str:
+        return _DOCUMENT_NAMES[kind] if self.stack == DEFAULT_STACK else f"{self.stack}-{kind}"
+
+    @property
+    def function(self) -> str:
+        return self._named("function")
+
+    @property
+    def role(self) -> str:
+        return self._named("role")
+
+    @property
+    def policy(self) -> str:
+        return f"{self.stack}-dynamodb-and-logs"
+
+    @property
+    def rest_api(self) -> str:
+        return self._named("api")
+
+    @property
+    def api_key(self) -> str:
+        return f"{self.stack}-key"
+
+    @property
+    def usage_plan(self) -> str:
+        return f"{self.stack}-plan"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to deploy, where. Build with ``Settings.from_env()``; adjust with ``dataclasses.replace``."""
+
+    target: str = EMBEDDED  # embedded emulator | an explicit endpoint (Compose LocalStack) | real AWS
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    stack_name: str = DEFAULT_STACK
+    stage: str = "dev"
+    emulator: str = "ministack"
+    port: int | None = None  # embedded emulator's port; None: 4566 if free, else any free port
+    memory_mb: int = 256
+    timeout_s: int = 10
+    log_level: str = "INFO"
+    stage_rate_limit: float = 100.0
+    stage_burst_limit: int = 200
+    plan_rate_limit: float = 50.0
+    plan_burst_limit: int = 100
+    plan_quota_per_day: int = 100_000
+    state_dir: Path = field(default=PROJECT_ROOT / ".stack")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        endpoint = env.get("AWS_ENDPOINT_URL") or env.get("AWS_ENDPOINT") or None
+        target = env.get("HARNESS_TARGET") or (ENDPOINT if endpoint else EMBEDDED)
+        port = env.get("HARNESS_PORT")
+        return cls(
+            target=target,
+            endpoint_url=endpoint if target == ENDPOINT else None,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or cls.region,
+            stack_name=env.get("HARNESS_STACK", DEFAULT_STACK),
+            stage=env.get("HARNESS_STAGE", cls.stage),
+            emulator=env.get("HARNESS_EMULATOR", cls.emulator),
+            port=int(port) if port else None,
+            log_level=env.get("HARNESS_LOG_LEVEL", cls.log_level),
+        )
+
+    def with_overrides(self, **overrides: object) -> "Settings":
+        """A copy with the given fields changed; ``None`` values leave a field as it is."""
+        return replace(self, **{key: value for key, value in overrides.items() if value is not None})
+
+    @property
+    def names(self) -> Names:
+        return Names(self.stack_name)
+
+    @property
+    def outputs_path(self) -> Path:
+        return self.state_dir / "outputs.json"
+
+    @property
+    def is_emulated(self) -> bool:
+        return self.target != AWS

@@ -1,0 +1,149 @@
+"""``up``, ``down`` and ``status`` of the whole stack, in dependency order, writing ``.stack/outputs.json``."""
+
+import json
+from typing import Any
+
+from bootstrap import api, emulators, function, iam, package, table, usage
+from bootstrap.report import Outcome, Progress
+from bootstrap.settings import EMBEDDED, Settings
+from bootstrap.target import Target, resolve
+
+
+def stack_tags(settings: Settings) -> dict[str, str]:
+    """Every resource carries these, so stale stacks can be found (and swept) by tag."""
+    return {"harness:stack": settings.stack_name, "harness:managed-by": "dynamodb-manager-harness"}
+
+
+def up(settings: Settings, progress: Progress | None = None) -> dict[str, Any]:
+    """Create or converge every resource; returns (and saves) the outputs."""
+    progress = progress or Progress()
+    target = resolve(settings, progress)
+    clients, names, tags = target.clients(), settings.names, stack_tags(settings)
+    region = settings.region
+
+    described = progress.step("table", names.table, lambda: table.ensure_table(clients("dynamodb"), names.table, tags))
+    log_group = progress.step(
+        "log-group",
+        function.log_group_name(names.function),
+        lambda: function.ensure_log_group(clients("logs"), names.function, tags),
+    )
+    log_group_arn = f"arn:aws:logs:{region}:{target.account_id}:log-group:{log_group}"
+    policy = iam.execution_policy(described["TableArn"], log_group_arn)
+    role = progress.step(
+        "role", names.role, lambda: iam.ensure_role(clients("iam"), names.role, names.policy, policy, tags)
+    )
+    spec = function.FunctionSpec(
+        name=names.function,
+        role_arn=role["Arn"],
+        memory_mb=settings.memory_mb,
+        timeout_s=settings.timeout_s,
+        environment={
+            "TABLE_NAME": names.table,
+            "POWERTOOLS_SERVICE_NAME": names.function,
+            "POWERTOOLS_LOG_LEVEL": settings.log_level,
+        },
+        tags=tags,
+    )
+    code = package.build_zip(settings.state_dir)
+    config = progress.step("function", names.function, lambda: function.ensure_function(clients("lambda"), spec, code))
+
+    rest_api = progress.step(
+        "rest-api", names.rest_api, lambda: api.ensure_rest_api(clients("apigateway"), names.rest_api, tags)
+    )
+    api_id = rest_api["id"]
+    resource = progress.step(
+        "resource", f"/{api.RESOURCE_PATH}", lambda: api.ensure_resource(clients("apigateway"), api_id)
+    )
+    uri = api.integration_uri(region, config["FunctionArn"])
+    progress.step(
+        "method",
+        f"POST /{api.RESOURCE_PATH}",
+        lambda: api.ensure_method(clients("apigateway"), api_id, resource["id"], uri),
+    )
+    source_arn = f"arn:aws:execute-api:{region}:{target.account_id}:{api_id}/*/{api.METHOD}/{api.RESOURCE_PATH}"
+    progress.step(
+        "permission",
+        "lambda:InvokeFunction",
+        lambda: api.ensure_invoke_permission(clients("lambda"), names.function, source_arn),
+    )
+    redeploy = progress.outcomes["method"] is not Outcome.UNCHANGED or progress.outcomes["rest-api"] is Outcome.CREATED
+    stage_throttle = api.Throttle(settings.stage_rate_limit, settings.stage_burst_limit)
+    progress.step(
+        "stage",
+        settings.stage,
+        lambda: api.ensure_stage(clients("apigateway"), api_id, settings.stage, redeploy, stage_throttle),
+    )
+    key = progress.step(
+        "api-key", names.api_key, lambda: usage.ensure_api_key(clients("apigateway"), names.api_key, tags)
+    )
+    plan = usage.PlanSpec(
+        names.usage_plan,
+        api_id,
+        settings.stage,
+        api.Throttle(settings.plan_rate_limit, settings.plan_burst_limit),
+        settings.plan_quota_per_day,
+    )
+    progress.step(
+        "usage-plan", names.usage_plan, lambda: usage.ensure_usage_plan(clients("apigateway"), plan, key["id"], tags)
+    )
+
+    outputs = _outputs(target, api_id, key["value"], config["FunctionArn"], role["Arn"])
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    settings.outputs_path.write_text(json.dumps(outputs, indent=2) + "\n")
+    return outputs
+
+
+def _outputs(target: Target, api_id: str, key_value: str, function_arn: str, role_arn: str) -> dict[str, Any]:
+    settings, names = target.settings, target.settings.names
+    return {
+        "target": settings.target,
+        "emulator": settings.emulator if settings.target == EMBEDDED else None,
+        "endpoint_url": target.endpoint_url,
+        "region": settings.region,
+        "account_id": target.account_id,
+        "stack_name": settings.stack_name,
+        "api_url": target.invoke_url(api_id, api.RESOURCE_PATH),
+        "api_key": key_value,
+        "table_name": names.table,
+        "function_name": names.function,
+        "function_arn": function_arn,
+        "role_name": names.role,
+        "role_arn": role_arn,
+        "policy_name": names.policy,
+        "rest_api_id": api_id,
+        "stage": settings.stage,
+    }
+
+
+def down(settings: Settings, progress: Progress | None = None, stop_emulator: bool = True) -> None:
+    """Delete every resource ``up`` creates (in reverse order), then stop the embedded emulator."""
+    progress = progress or Progress()
+    if settings.target == EMBEDDED and emulators.running(settings) is None:
+        stopped = emulators.stop(settings)  # a dead emulator's record (and its state) is all that is left
+        progress.record("emulator", settings.emulator, Outcome.STOPPED if stopped else Outcome.ABSENT)
+        settings.outputs_path.unlink(missing_ok=True)
+        return
+    target = resolve(settings, progress, start_emulator=False)
+    clients, names = target.clients(), settings.names
+    apigw = clients("apigateway")
+    progress.step("usage-plan", names.usage_plan, lambda: usage.delete_usage_plan(apigw, names.usage_plan))
+    progress.step("api-key", names.api_key, lambda: usage.delete_api_key(apigw, names.api_key))
+    progress.step("rest-api", names.rest_api, lambda: api.delete_rest_api(apigw, names.rest_api))
+    progress.step("function", names.function, lambda: function.delete_function(clients("lambda"), names.function))
+    log_group = function.log_group_name(names.function)
+    progress.step("log-group", log_group, lambda: function.delete_log_group(clients("logs"), names.function))
+    progress.step("role", names.role, lambda: iam.delete_role(clients("iam"), names.role))
+    progress.step("table", names.table, lambda: table.delete_table(clients("dynamodb"), names.table))
+    settings.outputs_path.unlink(missing_ok=True)
+    if settings.target == EMBEDDED and stop_emulator:
+        progress.step("emulator", settings.emulator, lambda: (emulators.stop(settings), Outcome.STOPPED))
+
+
+def status(settings: Settings) -> dict[str, Any] | None:
+    """The saved outputs if the stack's target still answers, else None."""
+    if settings.target == EMBEDDED and emulators.running(settings) is None:
+        return None
+    try:
+        return json.loads(settings.outputs_path.read_text())
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,81 @@
+"""Where the stack goes: the embedded emulator, an explicit endpoint (Compose LocalStack), or real AWS."""
+
+import os
+from dataclasses import dataclass
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bootstrap import emulators
+from bootstrap.clients import Clients
+from bootstrap.emulators.process import answers_health
+from bootstrap.report import Outcome, Progress
+from bootstrap.settings import AWS, EMBEDDED, Settings
+
+
+class TargetError(RuntimeError):
+    """The target cannot be used (nothing answering, no credentials, ...)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    settings: Settings
+    endpoint_url: str | None
+    account_id: str
+
+    def clients(self) -> Clients:
+        return Clients(self.settings, endpoint_url=self.endpoint_url)
+
+    def invoke_url(self, api_id: str, path: str) -> str:
+        """The URL a client POSTs to: AWS's execute-api host, or the emulators' path form."""
+        stage = self.settings.stage
+        if self.settings.target == AWS:
+            return f"https://{api_id}.execute-api.{self.settings.region}.amazonaws.com/{stage}/{path}"
+        return f"{self.endpoint_url}/_aws/execute-api/{api_id}/{stage}/{path}"
+
+
+def _endpoint_reachable(url: str) -> bool:
+    """LocalStack and MiniStack both answer LocalStack's health path."""
+    return answers_health(url.rstrip("/") + "/_localstack/health", timeout=3)
+
+
+def _aws_account(settings: Settings) -> str:
+    """The account of the current credentials, failing fast (no long metadata-service waits) without any."""
+    os.environ.setdefault("AWS_METADATA_SERVICE_TIMEOUT", "1")
+    os.environ.setdefault("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
+    session = boto3.session.Session()
+    if session.get_credentials() is None:
+        raise TargetError(
+            "no AWS credentials found: set AWS_PROFILE, run 'aws sso login', or export AWS_ACCESS_KEY_ID/"
+            "AWS_SECRET_ACCESS_KEY (or use the embedded emulator: leave --target unset)"
+        )
+    try:
+        return Clients(settings, session=session)("sts").get_caller_identity()["Account"]
+    except (ClientError, BotoCoreError) as error:
+        raise TargetError(f"AWS credentials were found but do not work: {error}") from error
+
+
+def resolve(settings: Settings, progress: Progress, start_emulator: bool = True) -> Target:
+    """Reach the target, starting the embedded emulator when that is the target and ``start_emulator``."""
+    if settings.target == AWS:
+        return Target(settings, None, _aws_account(settings))
+    if settings.target == EMBEDDED:
+        record = emulators.running(settings)
+        if record is None and start_emulator:
+            record = progress.step("emulator", settings.emulator, lambda: _start(settings))
+        elif record is not None:
+            progress.record("emulator", f"{record.name} {record.endpoint_url}", Outcome.REUSED)
+        if record is None:
+            raise TargetError(f"no {settings.emulator} running for this project; run 'python -m bootstrap up'")
+        endpoint = record.endpoint_url
+    else:
+        endpoint = settings.endpoint_url or ""
+        if not _endpoint_reachable(endpoint):
+            raise TargetError(f"no emulator answering at {endpoint} (is 'docker compose up' running?)")
+    account = Clients(settings, endpoint_url=endpoint)("sts").get_caller_identity()["Account"]
+    return Target(settings, endpoint, account)
+
+
+def _start(settings: Settings) -> tuple[emulators.EmulatorRecord, Outcome]:
+    record, started = emulators.start(settings)
+    return record, Outcome.STARTED if started else Outcome.REUSED

@@ -1,0 +1,1 @@
+"""The DynamoDBManager Lambda function (deployed as ``handler.app.lambda_handler``)."""
