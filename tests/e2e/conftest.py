@@ -1,0 +1,54 @@
+"""End-to-end fixtures: one stack per session on the selected target, always taken down if we made it."""
+
+import io
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bootstrap import stack
+from bootstrap.clients import Clients
+from bootstrap.report import Progress
+from bootstrap.settings import EMBEDDED, ENDPOINT, Settings
+from tests.support import Api
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def outputs(settings: Settings) -> Iterator[dict[str, Any]]:
+    """The stack's outputs. Reuses a stack that is already up (and leaves it); otherwise ups one and downs it."""
+    existing = stack.status(settings)
+    if existing is not None and existing["target"] == settings.target:
+        yield existing
+        return
+    log = io.StringIO()
+    try:
+        yield stack.up(settings, Progress(log))
+    finally:
+        stack.down(settings, Progress(log))
+
+
+@pytest.fixture(scope="session")
+def backend(outputs: dict[str, Any]) -> str:
+    """Which implementation answers: an emulator's name, or 'aws'. Names the gaps in fixtures."""
+    if outputs["target"] == EMBEDDED:
+        return outputs["emulator"]
+    if outputs["target"] == ENDPOINT:
+        return os.environ.get("HARNESS_ENDPOINT_KIND", "localstack")
+    return "aws"
+
+
+@pytest.fixture(scope="session")
+def api(outputs: dict[str, Any]) -> Api:
+    return Api(outputs["api_url"], outputs["api_key"])
+
+
+@pytest.fixture(scope="session")
+def clients(settings: Settings, outputs: dict[str, Any]) -> Clients:
+    """boto3 clients on the stack's own target (for checks behind the API's back)."""
+    return Clients(settings, endpoint_url=outputs["endpoint_url"])

@@ -1,0 +1,50 @@
+"""Bad input gets a clear 4xx with a JSON body, never a 5xx; the API key is enforced."""
+
+import pytest
+
+from tests.support import bad_request_cases, mark_gap
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("case", bad_request_cases())
+def test_bad_request__gets_its_4xx(api, case, backend, request):
+    mark_gap(request, backend, case.get("gaps", {}))
+    response = api.post(case.get("body"), raw=case.get("raw"))
+    assert response.status_code == case["status"], response.text
+    error = response.json()["error"]
+    assert error["code"] == case["code"]
+    assert error["message"] and error["requestId"]
+    assert "Traceback" not in response.text and ".py" not in response.text
+
+
+def test_unknown_operation__400_lists_valid_operations(api):
+    response = api.post({"operation": "frobnicate", "payload": {}})
+    assert response.status_code == 400
+    assert all(
+        op in response.json()["error"]["message"]
+        for op in ("create", "read", "update", "delete", "list", "echo", "ping")
+    )
+
+
+def test_no_api_key__403(api):
+    response = api.post({"operation": "ping"}, key=None)
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+
+
+def test_wrong_api_key__403(api):
+    assert api.post({"operation": "ping"}, key="not-the-key-0000000000000000000000").status_code == 403
+
+
+def test_foreign_table__403_and_no_call(api, clients, outputs):
+    response = api.post({"operation": "create", "tableName": "someone-elses-table", "payload": {"Item": {"id": "x"}}})
+    assert response.status_code == 403
+    assert "someone-elses-table" not in clients("dynamodb").list_tables()["TableNames"]
+
+
+def test_invalid_update_expression__400(api, backend, request):
+    mark_gap(request, backend, {"ministack": "accepts a syntactically invalid UpdateExpression (AWS: 400)"})
+    response = api.post({"operation": "update", "payload": {"Key": {"id": "x"}, "UpdateExpression": "SET = ="}})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "ValidationException"

@@ -1,0 +1,89 @@
+"""What every test shares: the request fixtures, one HTTP helper, and deadline-based polling."""
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+REQUEST_NAMES = sorted(path.stem for path in (FIXTURES / "requests").glob("*.json"))
+T = TypeVar("T")
+
+
+def load_request(name: str, **overrides: Any) -> dict[str, Any]:
+    """One of the documents' requests from ``fixtures/requests/<name>.json``, with top-level overrides."""
+    document = json.loads((FIXTURES / "requests" / f"{name}.json").read_text())
+    document.update(overrides)
+    return document
+
+
+def bad_request_cases() -> list[Any]:
+    """``fixtures/bad_requests.json`` as pytest params named by case."""
+    import pytest
+
+    cases = json.loads((FIXTURES / "bad_requests.json").read_text())
+    return [pytest.param(case, id=case["name"]) for case in cases]
+
+
+def mark_gap(request: Any, backend: str, gaps: dict[str, str]) -> None:
+    """Where ``backend`` is known to differ from AWS, expect this test to fail (strictly), naming the gap.
+
+    The test keeps asserting AWS's behaviour: AWS is right, the gap is the emulator's.
+    """
+    import pytest
+
+    if backend in gaps:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{backend} gap: {gaps[backend]}"))
+
+
+def poll(fetch: Callable[[], T], accept: Callable[[T], bool], timeout: float, interval: float = 0.2) -> T:
+    """Call ``fetch`` until ``accept`` holds for its result; raise ``TimeoutError`` (with the last result)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fetch()
+        if accept(result):
+            return result
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"condition not met within {timeout} s; last result: {result!r}")
+        time.sleep(interval)
+
+
+class Api:
+    """All end-to-end HTTP goes through here: POST DynamoDBManager with the stack's key."""
+
+    def __init__(self, url: str, key: str, timeout: float = 30.0) -> None:
+        self.url, self.key, self.timeout = url, key, timeout
+        self.session = requests.Session()
+
+    def post(
+        self, body: Any = None, *, raw: str | bytes | None = None, key: str | None = "default", **headers: str
+    ) -> requests.Response:
+        """POST a JSON body (or ``raw`` bytes). ``key=None`` sends no x-api-key; by default the stack's key."""
+        sent = {"Content-Type": "application/json", **headers}
+        if key is not None:
+            sent["x-api-key"] = self.key if key == "default" else key
+        data = raw if raw is not None else json.dumps(body)
+        return self._with_connection_retry(
+            lambda: self.session.post(self.url, data=data, headers=sent, timeout=self.timeout)
+        )
+
+    def call(self, body: Any, expect: int = 200) -> Any:
+        """POST and return the decoded JSON answer, asserting the status code first."""
+        response = self.post(body)
+        assert response.status_code == expect, f"{response.status_code}: {response.text}"
+        return response.json()
+
+    @staticmethod
+    def _with_connection_retry(send: Callable[[], requests.Response], attempts: int = 3) -> requests.Response:
+        for attempt in range(attempts):
+            try:
+                return send()
+            except requests.ConnectionError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")

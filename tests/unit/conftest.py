@@ -1,0 +1,55 @@
+"""Unit-test fixtures: the handler module loaded against moto's in-memory DynamoDB."""
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+
+import boto3
+import pytest
+from moto import mock_aws
+
+TABLE = "unit-table"
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "unit-function"
+    memory_limit_in_mb: int = 128
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:unit-function"
+    aws_request_id: str = "req-0001"
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region, and no endpoint switch, so nothing can reach a real account."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "TABLE_NAME": TABLE,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def app(aws_env: None) -> Iterator[ModuleType]:
+    """``handler.app`` freshly imported inside moto, with the table created."""
+    with mock_aws():
+        boto3.client("dynamodb").create_table(
+            TableName=TABLE,
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        import handler.app
+
+        yield importlib.reload(handler.app)
+
+
+@pytest.fixture
+def context() -> LambdaContext:
+    return LambdaContext()
