@@ -76,11 +76,11 @@ def test_round_trip__create_read_update_read_list_delete_read(api):
 def test_values__survive_exactly(api):
     item_id = new_id()
     raw_item = (
-        '{"id": "%s", "big": 12345678901234567890123456789012345678, "tiny": 0.000000000000000000001,'
+        '{"id": "' + item_id + '", "big": 12345678901234567890123456789012345678, "tiny": 0.000000000000000000001,'
         ' "pi": 3.1415926535897932384626433832795028, "negative": -42, "text": "żółw 🐢 naïve 中文",'
         ' "nested": {"list": [1, 2.5, true, false, null, {"deep": ["x"]}], "empty": {}}}'
-    ) % item_id
-    assert api.post(raw='{"operation": "create", "payload": {"Item": %s}}' % raw_item).status_code == 200
+    )
+    assert api.post(raw='{"operation": "create", "payload": {"Item": ' + raw_item + "}}").status_code == 200
     response = api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}})
     assert response.status_code == 200
     assert json.loads(response.text, parse_float=Decimal)["Item"] == json.loads(raw_item, parse_float=Decimal)
