@@ -49,7 +49,7 @@ def _limits_patch(plan: dict[str, Any], spec: PlanSpec) -> list[dict[str, str]]:
     patch = []
     for field in ("rateLimit", "burstLimit"):
         if plan.get("throttle", {}).get(field) != wanted["throttle"][field]:
-            patch.append({"op": "replace", "path": f"/throttle/{field}", "value": str(wanted["throttle"][field])})
+            patch.append({"op": "replace", "path": f"/throttle/{field}", "value": f"{wanted['throttle'][field]:g}"})
     for field in ("limit", "period"):
         if plan.get("quota", {}).get(field) != wanted["quota"][field]:
             patch.append({"op": "replace", "path": f"/quota/{field}", "value": str(wanted["quota"][field])})

@@ -1,0 +1,49 @@
+"""The endpoint switch: AWS_ENDPOINT_URL (or AWS_ENDPOINT) picks an emulator; AWS only when asked for."""
+
+import pytest
+
+from bootstrap.settings import AWS, DEFAULT_STACK, EMBEDDED, ENDPOINT, Names, Settings
+
+pytestmark = pytest.mark.unit
+
+
+def test_nothing_set__embedded_emulator():
+    settings = Settings.from_env({})
+    assert (settings.target, settings.endpoint_url, settings.is_emulated) == (EMBEDDED, None, True)
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT"])
+def test_endpoint_variable__targets_that_endpoint(variable):
+    settings = Settings.from_env({variable: "http://localhost:4566"})
+    assert (settings.target, settings.endpoint_url) == (ENDPOINT, "http://localhost:4566")
+
+
+def test_aws_endpoint_url__wins_over_the_users_alias():
+    settings = Settings.from_env({"AWS_ENDPOINT_URL": "http://a:1", "AWS_ENDPOINT": "http://b:2"})
+    assert settings.endpoint_url == "http://a:1"
+
+
+def test_aws_target__only_when_explicit_and_ignores_endpoint():
+    settings = Settings.from_env({"HARNESS_TARGET": "aws", "AWS_ENDPOINT_URL": "http://localhost:4566"})
+    assert (settings.target, settings.endpoint_url, settings.is_emulated) == (AWS, None, False)
+
+
+def test_overrides__none_keeps_the_environment_value():
+    settings = Settings.from_env({"HARNESS_STAGE": "test"}).with_overrides(stage=None, port=4999)
+    assert (settings.stage, settings.port) == ("test", 4999)
+
+
+def test_default_stack__uses_the_documents_names():
+    names = Names(DEFAULT_STACK)
+    assert (names.table, names.function, names.role) == (
+        "lambda-apigateway",
+        "LambdaFunctionOverHttps",
+        "lambda-apigateway-role",
+    )
+
+
+def test_other_stack__every_name_derives_from_it():
+    names = Names("ci-1234")
+    every = [names.table, names.function, names.role, names.policy, names.rest_api, names.api_key, names.usage_plan]
+    assert all(name.startswith("ci-1234") for name in every)
+    assert len(set(every)) == len(every)
