@@ -9,6 +9,16 @@ DEFAULT_STACK = "lambda-apigateway"
 # The documents' own names, used when the stack keeps its default name.
 _DOCUMENT_NAMES = {"function": "LambdaFunctionOverHttps", "role": "lambda-apigateway-role", "api": "DynamoDBOperations"}
 EMBEDDED, ENDPOINT, AWS = "embedded", "endpoint", "aws"
+# Throttling, quota and function sizing, each overridable from the environment.
+_LIMIT_VARIABLES = (
+    ("stage_rate_limit", "HARNESS_STAGE_RATE_LIMIT", float),
+    ("stage_burst_limit", "HARNESS_STAGE_BURST_LIMIT", int),
+    ("plan_rate_limit", "HARNESS_PLAN_RATE_LIMIT", float),
+    ("plan_burst_limit", "HARNESS_PLAN_BURST_LIMIT", int),
+    ("plan_quota_per_day", "HARNESS_PLAN_QUOTA_PER_DAY", int),
+    ("memory_mb", "HARNESS_MEMORY_MB", int),
+    ("timeout_s", "HARNESS_TIMEOUT_S", int),
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,8 @@ class Settings:
         endpoint = env.get("AWS_ENDPOINT_URL") or env.get("AWS_ENDPOINT") or None
         target = env.get("HARNESS_TARGET") or (ENDPOINT if endpoint else EMBEDDED)
         port = env.get("HARNESS_PORT")
+        state_dir = env.get("HARNESS_STATE_DIR")
+        limits = {name: kind(env[variable]) for name, variable, kind in _LIMIT_VARIABLES if env.get(variable)}
         return cls(
             target=target,
             endpoint_url=endpoint if target == ENDPOINT else None,
@@ -85,6 +97,8 @@ class Settings:
             emulator=env.get("HARNESS_EMULATOR", cls.emulator),
             port=int(port) if port else None,
             log_level=env.get("HARNESS_LOG_LEVEL", cls.log_level),
+            **({"state_dir": Path(state_dir).resolve()} if state_dir else {}),
+            **limits,
         )
 
     def with_overrides(self, **overrides: object) -> "Settings":

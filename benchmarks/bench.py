@@ -1,0 +1,188 @@
+"""Benchmarks (not tests): `up` time, latency through the API next to a direct DynamoDB call, throughput.
+
+Runs on its own emulator (own state folder, own free port), so a stack you have up is left alone.
+Usage: python benchmarks/bench.py [--requests 300] [--clients 16] [--emulator ministack]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bootstrap.clients import Clients  # noqa: E402
+from bootstrap.settings import Settings  # noqa: E402
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def summary(samples_s: list[float]) -> str:
+    ms = [sample * 1000 for sample in samples_s]
+    return (
+        f"p50 {statistics.median(ms):6.2f} ms  p95 {percentile(ms, 0.95):6.2f} ms  "
+        f"p99 {percentile(ms, 0.99):6.2f} ms  (n={len(ms)})"
+    )
+
+
+def bootstrap(command: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bootstrap", command],
+        cwd=ROOT,
+        env=env,
+        check=True,  # noqa: S603
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def measure_latency(api_url: str, key: str, dynamodb, table: str, count: int) -> dict[str, list[float]]:
+    session = requests.Session()
+    headers = {"x-api-key": key, "Content-Type": "application/json"}
+
+    def post(body: dict) -> None:
+        response = session.post(api_url, data=json.dumps(body), headers=headers, timeout=30)
+        assert response.status_code == 200, response.text
+
+    post({"operation": "create", "payload": {"Item": {"id": "bench-read", "name": "Bob"}}})
+    for _ in range(20):  # warm the function and the connection pool
+        post({"operation": "ping"})
+    read = {"operation": "read", "payload": {"Key": {"id": "bench-read"}}}
+    return {
+        "ping through the API": [timed(lambda: post({"operation": "ping"})) for _ in range(count)],
+        "read through the API": [timed(lambda: post(read)) for _ in range(count)],
+        "direct GetItem (boto3)": [
+            timed(lambda: dynamodb.get_item(TableName=table, Key={"id": {"S": "bench-read"}})) for _ in range(count)
+        ],
+    }
+
+
+def measure_load(api_url: str, key: str, requests_total: int, clients: int) -> dict[str, object]:
+    """``requests_total`` creates from ``clients`` threads; then every 2xx create must read back."""
+    headers = {"x-api-key": key, "Content-Type": "application/json"}
+    run = uuid.uuid4().hex[:8]
+    local = __import__("threading").local()
+
+    def create(index: int) -> tuple[int, float, str]:
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        item_id = f"load-{run}-{index}"
+        body = {"operation": "create", "payload": {"Item": {"id": item_id, "n": index}}}
+        started = time.perf_counter()
+        response = session.post(api_url, data=json.dumps(body), headers=headers, timeout=30)
+        return response.status_code, time.perf_counter() - started, item_id
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = list(pool.map(create, range(requests_total)))
+    elapsed = time.perf_counter() - started
+    statuses = [status for status, _, _ in results]
+    written = [item_id for status, _, item_id in results if 200 <= status < 300]
+    session = requests.Session()
+    lost = [
+        item_id
+        for item_id in written
+        if session.post(
+            api_url,
+            headers=headers,
+            timeout=30,
+            data=json.dumps({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}),
+        ).status_code
+        != 200
+    ]
+    return {
+        "requests": requests_total,
+        "clients": clients,
+        "seconds": elapsed,
+        "rps": requests_total / elapsed,
+        "latency": [latency for _, latency, _ in results],
+        "5xx": sum(1 for status in statuses if status >= 500),
+        "other_non_2xx": sorted({status for status in statuses if not 200 <= status < 300 and status < 500}),
+        "lost": len(lost),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=300, help="requests per latency series and in the load burst")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients in the load burst")
+    parser.add_argument("--emulator", default=os.environ.get("HARNESS_EMULATOR", "ministack"))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="harness-bench-") as state_dir:
+        env = {
+            **os.environ,
+            "HARNESS_STATE_DIR": state_dir,
+            "HARNESS_EMULATOR": args.emulator,
+            "HARNESS_PORT": "",
+            "HARNESS_TARGET": "embedded",
+            "HARNESS_STACK": "bench",
+            # Measure the emulated path itself, not the usage plan's (deliberately low) default throttle.
+            "HARNESS_PLAN_RATE_LIMIT": "10000",
+            "HARNESS_PLAN_BURST_LIMIT": "5000",
+            "HARNESS_STAGE_RATE_LIMIT": "10000",
+            "HARNESS_STAGE_BURST_LIMIT": "5000",
+        }
+        env.pop("AWS_ENDPOINT_URL", None)
+        env.pop("AWS_ENDPOINT", None)
+        try:
+            env["HARNESS_PORT"] = str(_free_port())
+            cold = bootstrap("up", env)
+            warm = bootstrap("up", env)
+            outputs = json.loads((Path(state_dir) / "outputs.json").read_text())
+            settings = Settings.from_env(env)
+            dynamodb = Clients(settings, endpoint_url=outputs["endpoint_url"])("dynamodb")
+            print(f"emulator: {args.emulator}   machine: {os.cpu_count()} cores   python {sys.version.split()[0]}")
+            print(f"up from nothing (emulator start + every resource): {cold:5.2f} s")
+            print(f"up again, nothing to change:                       {warm:5.2f} s")
+            series = measure_latency(
+                outputs["api_url"], outputs["api_key"], dynamodb, outputs["table_name"], args.requests
+            )
+            for name, samples in series.items():
+                print(f"{name:<24} {summary(samples)}")
+            ratio = statistics.median(series["read through the API"]) / statistics.median(
+                series["direct GetItem (boto3)"]
+            )
+            print(f"read through the API / direct GetItem (medians): {ratio:.1f}x")
+            load = measure_load(outputs["api_url"], outputs["api_key"], args.requests, args.clients)
+            print(
+                f"load: {load['requests']} creates from {load['clients']} clients in {load['seconds']:.2f} s = "
+                f"{load['rps']:.0f} req/s; 5xx: {load['5xx']}; other non-2xx: {load['other_non_2xx']}; "
+                f"lost writes: {load['lost']}"
+            )
+            print(f"load latency             {summary(load['latency'])}")
+        finally:
+            bootstrap("down", env)
+    return 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
