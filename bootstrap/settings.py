@@ -65,6 +65,10 @@ class Settings:
 
     target: str = EMBEDDED  # embedded emulator | an explicit endpoint (Compose LocalStack) | real AWS
     endpoint_url: str | None = None
+    # The same endpoint as the user's machine sees it, when it differs (Compose: http://localstack:4566
+    # inside the network, http://localhost:4566 on the host). Used in the outputs and the invoke URL.
+    public_endpoint_url: str | None = None
+    endpoint_kind: str = "localstack"  # which emulator answers at endpoint_url (names its known gaps)
     region: str = "us-east-1"
     stack_name: str = DEFAULT_STACK
     stage: str = "dev"
@@ -91,6 +95,8 @@ class Settings:
         return cls(
             target=target,
             endpoint_url=endpoint if target == ENDPOINT else None,
+            public_endpoint_url=env.get("HARNESS_PUBLIC_ENDPOINT") or None,
+            endpoint_kind=env.get("HARNESS_ENDPOINT_KIND", cls.endpoint_kind),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or cls.region,
             stack_name=env.get("HARNESS_STACK", DEFAULT_STACK),
             stage=env.get("HARNESS_STAGE", cls.stage),

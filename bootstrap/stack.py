@@ -5,7 +5,7 @@ from typing import Any
 
 from bootstrap import api, emulators, function, iam, package, table, usage
 from bootstrap.report import Outcome, Progress
-from bootstrap.settings import EMBEDDED, Settings
+from bootstrap.settings import EMBEDDED, ENDPOINT, Settings
 from bootstrap.target import Target, resolve
 
 
@@ -97,8 +97,8 @@ def _outputs(target: Target, api_id: str, key_value: str, function_arn: str, rol
     settings, names = target.settings, target.settings.names
     return {
         "target": settings.target,
-        "emulator": settings.emulator if settings.target == EMBEDDED else None,
-        "endpoint_url": target.endpoint_url,
+        "emulator": {EMBEDDED: settings.emulator, ENDPOINT: settings.endpoint_kind}.get(settings.target),
+        "endpoint_url": target.public_endpoint_url,
         "region": settings.region,
         "account_id": target.account_id,
         "stack_name": settings.stack_name,

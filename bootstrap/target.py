@@ -23,6 +23,11 @@ class Target:
     endpoint_url: str | None
     account_id: str
 
+    @property
+    def public_endpoint_url(self) -> str | None:
+        """The endpoint as the user's machine reaches it."""
+        return self.settings.public_endpoint_url or self.endpoint_url
+
     def clients(self) -> Clients:
         return Clients(self.settings, endpoint_url=self.endpoint_url)
 
@@ -31,7 +36,7 @@ class Target:
         stage = self.settings.stage
         if self.settings.target == AWS:
             return f"https://{api_id}.execute-api.{self.settings.region}.amazonaws.com/{stage}/{path}"
-        return f"{self.endpoint_url}/_aws/execute-api/{api_id}/{stage}/{path}"
+        return f"{self.public_endpoint_url}/_aws/execute-api/{api_id}/{stage}/{path}"
 
 
 def _endpoint_reachable(url: str) -> bool:

@@ -1,7 +1,6 @@
 """End-to-end fixtures: one stack per session on the selected target, always taken down if we made it."""
 
 import io
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 from bootstrap import stack
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
-from bootstrap.settings import EMBEDDED, ENDPOINT, Settings
+from bootstrap.settings import Settings
 from tests.support import Api
 
 
@@ -36,11 +35,7 @@ def outputs(settings: Settings) -> Iterator[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def backend(outputs: dict[str, Any]) -> str:
     """Which implementation answers: an emulator's name, or 'aws'. Names the gaps in fixtures."""
-    if outputs["target"] == EMBEDDED:
-        return outputs["emulator"]
-    if outputs["target"] == ENDPOINT:
-        return os.environ.get("HARNESS_ENDPOINT_KIND", "localstack")
-    return "aws"
+    return outputs["emulator"] or "aws"
 
 
 @pytest.fixture(scope="session")
