@@ -10,6 +10,7 @@ from bootstrap import stack
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import Settings
+from tests.session_target import localstack_container, plan_session
 from tests.support import Api
 
 
@@ -21,10 +22,21 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def outputs(settings: Settings) -> Iterator[dict[str, Any]]:
     """The stack's outputs. Reuses a stack that is already up (and leaves it); otherwise ups one and downs it."""
+    plan = plan_session(settings)
+    if plan.kind == "skip":
+        pytest.skip(plan.reason)
+    if plan.kind == "testcontainers":
+        with localstack_container(settings) as container_settings:
+            yield from _own_stack(container_settings)
+        return
     existing = stack.status(settings)
     if existing is not None and existing["target"] == settings.target:
         yield existing
         return
+    yield from _own_stack(settings)
+
+
+def _own_stack(settings: Settings) -> Iterator[dict[str, Any]]:
     log = io.StringIO()
     try:
         yield stack.up(settings, Progress(log))

@@ -1,0 +1,28 @@
+"""How the end-to-end session picks its stack: the selection logic, without needing Docker."""
+
+import pytest
+
+from bootstrap.settings import Settings
+from tests.session_target import LOCALSTACK_DOCKER, plan_session
+
+pytestmark = pytest.mark.unit
+
+
+def test_default__bootstraps_the_embedded_emulator():
+    assert plan_session(Settings.from_env({}), engine_available=lambda: False).kind == "stack"
+
+
+def test_localstack_docker_without_engine__skips_and_says_why():
+    settings = Settings.from_env({"HARNESS_EMULATOR": LOCALSTACK_DOCKER})
+    plan = plan_session(settings, engine_available=lambda: False)
+    assert plan.kind == "skip" and "Docker engine" in plan.reason
+
+
+def test_localstack_docker_with_engine__uses_testcontainers():
+    settings = Settings.from_env({"HARNESS_EMULATOR": LOCALSTACK_DOCKER})
+    assert plan_session(settings, engine_available=lambda: True).kind == "testcontainers"
+
+
+def test_endpoint_switch__wins_over_the_emulator_choice():
+    settings = Settings.from_env({"HARNESS_EMULATOR": LOCALSTACK_DOCKER, "AWS_ENDPOINT_URL": "http://localhost:4566"})
+    assert plan_session(settings, engine_available=lambda: True).kind == "stack"
