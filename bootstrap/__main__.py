@@ -1,21 +1,22 @@
-"""``python -m bootstrap up | down | status``: provision the stack on the chosen target."""
+"""``python -m bootstrap up | down | status | sweep``: provision the stack on the chosen target."""
 
 import argparse
 import sys
 import time
+from datetime import timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bootstrap import emulators, stack
+from bootstrap import emulators, stack, sweep
 from bootstrap.emulators.process import EmulatorError
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
-from bootstrap.target import TargetError
+from bootstrap.target import TargetError, aws_identity, resolve
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bootstrap", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("command", choices=["up", "down", "status", "sweep"])
     parser.add_argument(
         "--target",
         choices=[EMBEDDED, ENDPOINT, AWS],
@@ -27,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--stage", help="API stage: dev, test, prod, ... (HARNESS_STAGE)")
     parser.add_argument("--region", help="AWS region (AWS_REGION)")
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
+    parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
+    parser.add_argument("--prefix", default="ci-", help="sweep: stack names to consider (default: ci-)")
+    parser.add_argument("--older-than-hours", type=float, default=6.0, help="sweep: minimum age (default: 6)")
     return parser
 
 
@@ -42,6 +46,45 @@ def _print_ready(outputs: dict, seconds: float) -> None:
     print("Outputs: .stack/outputs.json   Stop everything: python -m bootstrap down")
 
 
+def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
+    """Name the account and region; go on only with --yes or a typed 'yes' at a terminal."""
+    account, arn = aws_identity(settings)
+    print(f"REAL AWS: {command} stack '{settings.stack_name}' in account {account}, region {settings.region}")
+    print(f"          as {arn}")
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise TargetError("refusing to change a real AWS account without confirmation: pass --yes")
+    if input("Type 'yes' to continue: ").strip().lower() != "yes":
+        raise TargetError("cancelled; nothing was changed")
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    if settings.target == AWS and args.command in ("up", "down", "sweep"):
+        _confirm_aws(settings, args.command, args.yes)
+    if args.command == "up":
+        print(f"up: stack '{settings.stack_name}' on {settings.target}")
+        _print_ready(stack.up(settings, Progress()), time.perf_counter() - started)
+    elif args.command == "down":
+        print(f"down: stack '{settings.stack_name}' on {settings.target}")
+        stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
+        print(f"Done in {time.perf_counter() - started:.1f}s.")
+    elif args.command == "sweep":
+        clients = resolve(settings, Progress(), start_emulator=False).clients()
+        stale = sweep.stale_stacks(clients, args.prefix, timedelta(hours=args.older_than_hours))
+        print(f"sweep: {len(stale)} stale stack(s) named {args.prefix}* older than {args.older_than_hours} h")
+        for name in stale:
+            stack.down(sweep.settings_for(settings, name), Progress(), stop_emulator=False)
+    else:
+        outputs = stack.status(settings)
+        if outputs is None:
+            print("no stack is up on this target (run: python -m bootstrap up)")
+            return 3
+        print(f"up: {outputs['api_url']}  (key in {settings.outputs_path})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env().with_overrides(
@@ -52,28 +95,14 @@ def main(argv: list[str] | None = None) -> int:
         stage=args.stage,
         region=args.region,
     )
-    started = time.perf_counter()
     try:
-        if args.command == "up":
-            print(f"up: stack '{settings.stack_name}' on {settings.target}")
-            _print_ready(stack.up(settings, Progress()), time.perf_counter() - started)
-        elif args.command == "down":
-            print(f"down: stack '{settings.stack_name}' on {settings.target}")
-            stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
-            print(f"Done in {time.perf_counter() - started:.1f}s.")
-        else:
-            outputs = stack.status(settings)
-            if outputs is None:
-                print("down: no stack is up on this target (run: python -m bootstrap up)")
-                return 3
-            print(f"up: {outputs['api_url']}  (key in .stack/outputs.json)")
+        return _run(args, settings)
     except (TargetError, EmulatorError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (ClientError, BotoCoreError) as error:
         print(f"error: {args.command} failed: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

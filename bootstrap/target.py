@@ -44,8 +44,8 @@ def _endpoint_reachable(url: str) -> bool:
     return answers_health(url.rstrip("/") + "/_localstack/health", timeout=3)
 
 
-def _aws_account(settings: Settings) -> str:
-    """The account of the current credentials, failing fast (no long metadata-service waits) without any."""
+def aws_identity(settings: Settings) -> tuple[str, str]:
+    """(account, caller ARN) of the current credentials, failing fast (no long metadata-service waits)."""
     os.environ.setdefault("AWS_METADATA_SERVICE_TIMEOUT", "1")
     os.environ.setdefault("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
     session = boto3.session.Session()
@@ -55,7 +55,8 @@ def _aws_account(settings: Settings) -> str:
             "AWS_SECRET_ACCESS_KEY (or use the embedded emulator: leave --target unset)"
         )
     try:
-        return Clients(settings, session=session)("sts").get_caller_identity()["Account"]
+        identity = Clients(settings, session=session)("sts").get_caller_identity()
+        return identity["Account"], identity["Arn"]
     except (ClientError, BotoCoreError) as error:
         raise TargetError(f"AWS credentials were found but do not work: {error}") from error
 
@@ -63,7 +64,7 @@ def _aws_account(settings: Settings) -> str:
 def resolve(settings: Settings, progress: Progress, start_emulator: bool = True) -> Target:
     """Reach the target, starting the embedded emulator when that is the target and ``start_emulator``."""
     if settings.target == AWS:
-        return Target(settings, None, _aws_account(settings))
+        return Target(settings, None, aws_identity(settings)[0])
     if settings.target == EMBEDDED:
         record = emulators.running(settings)
         if record is None and start_emulator:
