@@ -52,6 +52,19 @@ def poll(fetch: Callable[[], T], accept: Callable[[T], bool], timeout: float, in
         time.sleep(interval)
 
 
+def wait_for_key(api: "Api", timeout: float = 120.0, interval: float = 2.0) -> None:
+    """On AWS a new API key is refused (403) until its usage plan has propagated; wait for it, bounded."""
+    try:
+        poll(
+            lambda: api.post({"operation": "ping"}).status_code,
+            accept=lambda status: status != 403,
+            timeout=timeout,
+            interval=interval,
+        )
+    except TimeoutError as error:
+        raise TimeoutError(f"the API key still got 403 after {timeout} s (usage plan not propagated?)") from error
+
+
 class Api:
     """All end-to-end HTTP goes through here: POST DynamoDBManager with the stack's key."""
 

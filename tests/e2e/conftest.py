@@ -9,9 +9,9 @@ import pytest
 from bootstrap import stack
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
-from bootstrap.settings import Settings
+from bootstrap.settings import AWS, Settings
 from tests.session_target import localstack_container, plan_session
-from tests.support import Api
+from tests.support import Api, wait_for_key
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +52,10 @@ def backend(outputs: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="session")
 def api(outputs: dict[str, Any]) -> Api:
-    return Api(outputs["api_url"], outputs["api_key"])
+    api = Api(outputs["api_url"], outputs["api_key"])
+    if outputs["target"] == AWS:
+        wait_for_key(api)  # a new key is refused until its usage plan propagates
+    return api
 
 
 @pytest.fixture(scope="session")
