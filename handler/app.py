@@ -16,7 +16,7 @@ from handler.operations import OPERATIONS
 TABLE_NAME = os.environ["TABLE_NAME"]
 # stderr: AWS sends both streams to CloudWatch; emulators read stdout for their own protocol.
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "dynamodb-manager"), stream=sys.stderr)
-_retries = {"mode": "standard", "max_attempts": int(os.environ.get("DDB_MAX_ATTEMPTS", "3"))}
+_retries = {"mode": "standard", "total_max_attempts": int(os.environ.get("DDB_MAX_ATTEMPTS", "3"))}
 table = boto3.resource("dynamodb", config=Config(retries=_retries)).Table(TABLE_NAME)
 _UNEXPECTED = ApiError(500, "InternalError", "the request could not be completed")
 

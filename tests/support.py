@@ -1,8 +1,9 @@
 """What every test shares: the request fixtures, one HTTP helper, and deadline-based polling."""
 
+import io
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +64,31 @@ def wait_for_key(api: "Api", timeout: float = 120.0, interval: float = 2.0) -> N
         )
     except TimeoutError as error:
         raise TimeoutError(f"the API key still got 403 after {timeout} s (usage plan not propagated?)") from error
+
+
+class _RawBody(io.BytesIO):
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield self.getvalue()
+
+
+def script_http(client: Any, operation: str, answers: list[tuple[int, dict[str, str], bytes]]) -> list[int]:
+    """Make ``client`` receive these HTTP answers for ``operation``, in order, instead of sending anything.
+
+    Unlike botocore's Stubber this sits below the retry logic, so the client's own retries are exercised.
+    Returns the list of statuses actually served, which grows as the client consumes them.
+    """
+    from botocore.awsrequest import AWSResponse
+
+    queue, served = list(answers), []
+
+    def answer(request: Any, **_kwargs: Any) -> AWSResponse:
+        status, headers, body = queue.pop(0)
+        served.append(status)
+        return AWSResponse(request.url, status, headers, _RawBody(body))
+
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register(f"before-send.{service}.{operation}", answer)
+    return served
 
 
 class Api:

@@ -122,3 +122,13 @@ def test_list__paginates(api):
             break
     assert sorted(seen) == ids
     assert pages >= 2, "Limit=2 must split the scan into pages"
+
+
+def test_item_over_400_kb__400_and_nothing_written(api):
+    item_id = new_id()
+    response = api.post({"operation": "create", "payload": {"Item": {"id": item_id, "blob": "x" * (400 * 1024 + 1)}}})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "ValidationException"
+    assert (
+        api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}).status_code == 404
+    )

@@ -12,9 +12,14 @@ from dataclasses import replace
 import pytest
 
 from bootstrap import api as api_module
+from bootstrap import function as function_module
+from bootstrap import iam as iam_module
 from bootstrap import stack
+from bootstrap import table as table_module
+from bootstrap import usage as usage_module
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import EMBEDDED, ENDPOINT, Settings
+from tests.support import Api
 
 pytestmark = pytest.mark.e2e
 
@@ -81,21 +86,39 @@ def test_down__leaves_nothing(second_stack, clients):
     assert not second_stack.outputs_path.exists()
 
 
-def test_interrupted_up__converges_when_rerun(second_stack, monkeypatch, outputs):
-    # GIVEN an up that dies after the function exists but before the API is deployed
-    def crash(*_args, **_kwargs):
-        raise KeyboardInterrupt("simulated crash before the stage is deployed")
+# Every step of `up`, in order: (module, function). The test kills `up` right after each one.
+STEPS = [
+    (table_module, "ensure_table"),
+    (function_module, "ensure_log_group"),
+    (iam_module, "ensure_role"),
+    (function_module, "ensure_function"),
+    (api_module, "ensure_rest_api"),
+    (api_module, "ensure_resource"),
+    (api_module, "ensure_method"),
+    (api_module, "ensure_invoke_permission"),
+    (api_module, "ensure_stage"),
+    (usage_module, "ensure_api_key"),
+    (usage_module, "ensure_usage_plan"),
+]
 
-    monkeypatch.setattr(api_module, "ensure_stage", crash)
+
+@pytest.mark.parametrize(("module", "step"), STEPS, ids=[step for _, step in STEPS])
+def test_interrupted_up__converges_when_rerun(second_stack, monkeypatch, module, step):
+    # GIVEN an up that dies right after this step did its work (the worst moment: done, not recorded)
+    real = getattr(module, step)
+
+    def crash_after(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt(f"simulated kill after {step}")
+
+    monkeypatch.setattr(module, step, crash_after)
     with pytest.raises(KeyboardInterrupt):
         stack.up(second_stack, Progress(io.StringIO()))
     monkeypatch.undo()
     # WHEN up runs again
-    rerun = Progress(io.StringIO())
-    converged = stack.up(second_stack, rerun)
-    # THEN what existed is reused, what was missing is created, and the API answers
-    assert rerun.outcomes["function"] is Outcome.UNCHANGED
-    assert rerun.outcomes["stage"] is Outcome.CREATED
-    from tests.support import Api
-
+    converged = stack.up(second_stack, Progress(io.StringIO()))
+    # THEN the stack works, and a third run finds nothing left to do (nothing was duplicated)
     assert Api(converged["api_url"], converged["api_key"]).call({"operation": "ping"}) == "pong"
+    third = Progress(io.StringIO())
+    stack.up(second_stack, third)
+    assert set(third.outcomes.values()) == {Outcome.UNCHANGED}, third.outcomes

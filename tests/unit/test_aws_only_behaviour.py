@@ -1,20 +1,18 @@
 """What only real AWS does, simulated so it is proven here: IAM propagation, control-plane throttling,
 API-key propagation, and the no-credentials refusal."""
 
-import io
 import os
 import subprocess
 import sys
 import time
 
 import pytest
-from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from bootstrap import function
 from bootstrap.clients import Clients
 from bootstrap.settings import AWS, ENDPOINT, Settings
-from tests.support import Api, wait_for_key
+from tests.support import Api, script_http, wait_for_key
 
 pytestmark = pytest.mark.unit
 SPEC = function.FunctionSpec("fn", "arn:aws:iam::123456789012:role/r", 128, 10, {"TABLE_NAME": "t"}, {})
@@ -56,28 +54,13 @@ def test_create_function__other_errors_are_not_retried(aws_env):
 def test_control_plane_throttling__is_retried_by_the_client(aws_env):
     # GIVEN API Gateway answers TooManyRequests twice (its control plane throttles on AWS)
     client = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("apigateway")
-    answers = iter([429, 429, 200])
-    seen = []
-
-    def fake_send(request, **_kwargs):
-        status = next(answers)
-        seen.append(status)
-        body = b'{"message": "Too Many Requests"}' if status == 429 else b'{"item": []}'
-        headers = {"x-amzn-ErrorType": "TooManyRequestsException"} if status == 429 else {}
-        return AWSResponse(request.url, status, headers, _Raw(body))
-
-    client.meta.events.register("before-send.api-gateway.GetRestApis", fake_send)
-    # WHEN the bootstrap lists APIs
+    too_many = (429, {"x-amzn-ErrorType": "TooManyRequestsException"}, b'{"message": "Too Many Requests"}')
+    served = script_http(client, "GetRestApis", [too_many, too_many, (200, {}, b'{"item": []}')])
+    # WHEN the bootstrap lists APIs, THEN the adaptive retry mode absorbs the throttling
     started = time.monotonic()
-    result = client.get_rest_apis()
-    # THEN the adaptive retry mode absorbed the throttling
-    assert result["items"] == [] and seen == [429, 429, 200]
+    assert client.get_rest_apis()["items"] == []
+    assert served == [429, 429, 200]
     assert time.monotonic() - started < 30
-
-
-class _Raw(io.BytesIO):
-    def stream(self, **_kwargs):
-        yield self.getvalue()
 
 
 class _FakeApi(Api):
