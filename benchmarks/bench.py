@@ -13,7 +13,6 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from bootstrap.clients import Clients  # noqa: E402
 from bootstrap.settings import Settings  # noqa: E402
+from tests.support import Api, burst_creates  # noqa: E402
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -77,49 +77,16 @@ def measure_latency(api_url: str, key: str, dynamodb, table: str, count: int) ->
     }
 
 
-def measure_load(api_url: str, key: str, requests_total: int, clients: int) -> dict[str, object]:
-    """``requests_total`` creates from ``clients`` threads; then every 2xx create must read back."""
-    headers = {"x-api-key": key, "Content-Type": "application/json"}
-    run = uuid.uuid4().hex[:8]
-    local = __import__("threading").local()
-
-    def create(index: int) -> tuple[int, float, str]:
-        session = getattr(local, "session", None) or requests.Session()
-        local.session = session
-        item_id = f"load-{run}-{index}"
-        body = {"operation": "create", "payload": {"Item": {"id": item_id, "n": index}}}
-        started = time.perf_counter()
-        response = session.post(api_url, data=json.dumps(body), headers=headers, timeout=30)
-        return response.status_code, time.perf_counter() - started, item_id
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        results = list(pool.map(create, range(requests_total)))
-    elapsed = time.perf_counter() - started
-    statuses = [status for status, _, _ in results]
-    written = [item_id for status, _, item_id in results if 200 <= status < 300]
-    session = requests.Session()
-    lost = [
-        item_id
-        for item_id in written
-        if session.post(
-            api_url,
-            headers=headers,
-            timeout=30,
-            data=json.dumps({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}),
-        ).status_code
-        != 200
-    ]
-    return {
-        "requests": requests_total,
-        "clients": clients,
-        "seconds": elapsed,
-        "rps": requests_total / elapsed,
-        "latency": [latency for _, latency, _ in results],
-        "5xx": sum(1 for status in statuses if status >= 500),
-        "other_non_2xx": sorted({status for status in statuses if not 200 <= status < 300 and status < 500}),
-        "lost": len(lost),
-    }
+def measure_load(api: Api, requests_total: int, clients: int, label: str) -> None:
+    """A burst of creates; every 2xx create must read back. Prints throughput, latency, errors, losses."""
+    result = burst_creates(api, requests_total, clients, f"load-{label}-{uuid.uuid4().hex[:8]}")
+    other = sorted({status for status in result.statuses if not 200 <= status < 300 and status < 500})
+    print(
+        f"{label}: {requests_total} creates from {clients} clients in {result.seconds:.2f} s = "
+        f"{result.per_second:.0f} req/s; 5xx: {result.server_errors}; other non-2xx: {other}; "
+        f"lost writes: {len(result.lost)}"
+    )
+    print(f"{label + ' latency':<24} {summary(result.latencies_s)}")
 
 
 def main() -> int:
@@ -164,13 +131,11 @@ def main() -> int:
                 series["direct GetItem (boto3)"]
             )
             print(f"read through the API / direct GetItem (medians): {ratio:.1f}x")
-            load = measure_load(outputs["api_url"], outputs["api_key"], args.requests, args.clients)
-            print(
-                f"load: {load['requests']} creates from {load['clients']} clients in {load['seconds']:.2f} s = "
-                f"{load['rps']:.0f} req/s; 5xx: {load['5xx']}; other non-2xx: {load['other_non_2xx']}; "
-                f"lost writes: {load['lost']}"
-            )
-            print(f"load latency             {summary(load['latency'])}")
+            api = Api(outputs["api_url"], outputs["api_key"])
+            # First burst: the emulator starts one execution environment per concurrent request (cold starts).
+            measure_load(api, args.requests, args.clients, "cold burst")
+            # Second burst: every environment is warm, as in a long test session.
+            measure_load(api, args.requests, args.clients, "warm burst")
         finally:
             bootstrap("down", env)
     return 0

@@ -77,10 +77,10 @@ class Settings:
     memory_mb: int = 256
     timeout_s: int = 10
     log_level: str = "INFO"
-    stage_rate_limit: float = 100.0
-    stage_burst_limit: int = 200
-    plan_rate_limit: float = 50.0
-    plan_burst_limit: int = 100
+    stage_rate_limit: float = 200.0
+    stage_burst_limit: int = 1000
+    plan_rate_limit: float = 100.0
+    plan_burst_limit: int = 500
     plan_quota_per_day: int = 100_000
     state_dir: Path = field(default=PROJECT_ROOT / ".stack")
 

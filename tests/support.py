@@ -2,8 +2,11 @@
 
 import io
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -126,3 +129,46 @@ class Api:
                     raise
                 time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")
+
+
+@dataclass
+class BurstResult:
+    """What a burst of concurrent creates did: statuses, latencies, and which 2xx writes cannot be read."""
+
+    statuses: list[int]
+    latencies_s: list[float]
+    seconds: float
+    lost: list[str]
+
+    @property
+    def per_second(self) -> float:
+        return len(self.statuses) / self.seconds
+
+    @property
+    def server_errors(self) -> int:
+        return sum(1 for status in self.statuses if status >= 500)
+
+
+def burst_creates(api: Api, count: int, clients: int, prefix: str) -> BurstResult:
+    """``count`` creates from ``clients`` threads (one connection each); then every 2xx must read back."""
+    local = threading.local()
+
+    def create(index: int) -> tuple[int, float]:
+        if not hasattr(local, "api"):
+            local.api = Api(api.url, api.key, api.timeout)
+        started = time.perf_counter()
+        response = local.api.post({"operation": "create", "payload": {"Item": {"id": f"{prefix}-{index}", "n": index}}})
+        return response.status_code, time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = list(pool.map(create, range(count)))
+    seconds = time.perf_counter() - started
+    written = [f"{prefix}-{index}" for index, (status, _) in enumerate(results) if 200 <= status < 300]
+    lost = [
+        item_id
+        for item_id in written
+        if api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}).status_code
+        != 200
+    ]
+    return BurstResult([status for status, _ in results], [latency for _, latency in results], seconds, lost)

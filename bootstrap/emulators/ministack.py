@@ -9,7 +9,7 @@ DEFAULT_PORT = 4566
 
 def command() -> list[str]:
     # The function workers run on this same interpreter, so they see boto3 and the bundled packages.
-    return [sys.executable, "-m", "ministack"]
+    return [sys.executable, "-m", "bootstrap.emulators.ministack_tuned"]
 
 
 def environment(port: int, region: str, state_dir: Path) -> dict[str, str]:
