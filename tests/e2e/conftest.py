@@ -1,7 +1,9 @@
 """End-to-end fixtures: one stack per session on the selected target, always taken down if we made it."""
 
 import io
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from bootstrap import stack
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
-from bootstrap.settings import AWS, Settings
+from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
 from tests.session_target import localstack_container, plan_session
 from tests.support import Api, wait_for_key
 
@@ -62,3 +64,27 @@ def api(outputs: dict[str, Any]) -> Api:
 def clients(settings: Settings, outputs: dict[str, Any]) -> Clients:
     """boto3 clients on the stack's own target (for checks behind the API's back)."""
     return Clients(settings, endpoint_url=outputs["endpoint_url"])
+
+
+@pytest.fixture
+def stack_factory(settings: Settings, outputs: dict[str, Any], tmp_path) -> Iterator[Callable[..., Settings]]:
+    """Settings for extra stacks on the session's emulator (own name, own state folder); all downed after."""
+    made: list[Settings] = []
+
+    def make(**overrides: Any) -> Settings:
+        target = ENDPOINT if settings.target == EMBEDDED else settings.target
+        extra = replace(
+            settings,
+            target=target,
+            endpoint_url=outputs["endpoint_url"],
+            endpoint_kind=outputs["emulator"] or settings.endpoint_kind,
+            stack_name=f"e2e-{uuid.uuid4().hex[:8]}",
+            state_dir=tmp_path / f"state-{len(made)}",
+        )
+        extra = replace(extra, **overrides)
+        made.append(extra)
+        return extra
+
+    yield make
+    for extra in made:
+        stack.down(extra, Progress(io.StringIO()))

@@ -5,9 +5,6 @@ untouched.
 """
 
 import io
-import uuid
-from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 
@@ -18,26 +15,15 @@ from bootstrap import stack
 from bootstrap import table as table_module
 from bootstrap import usage as usage_module
 from bootstrap.report import Outcome, Progress
-from bootstrap.settings import EMBEDDED, ENDPOINT, Settings
+from bootstrap.settings import Settings
 from tests.support import Api
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def second_stack(settings: Settings, outputs, tmp_path) -> Iterator[Settings]:
-    target = ENDPOINT if settings.target == EMBEDDED else settings.target
-    other = replace(
-        settings,
-        target=target,
-        endpoint_url=outputs["endpoint_url"],
-        stack_name=f"e2e-{uuid.uuid4().hex[:8]}",
-        state_dir=tmp_path / "state",
-    )
-    try:
-        yield other
-    finally:
-        stack.down(other, Progress(io.StringIO()))
+def second_stack(stack_factory) -> Settings:
+    return stack_factory()
 
 
 def resources_left(clients, names) -> dict[str, list[str]]:

@@ -1,0 +1,114 @@
+"""Load, throttling, quotas, crashes and restarts through the real API (loopback only, bounded)."""
+
+import io
+import os
+import signal
+import uuid
+import zipfile
+
+import pytest
+
+from bootstrap import emulators, package, stack
+from bootstrap.emulators.process import is_alive, pick_port, poll_until
+from bootstrap.report import Progress
+from bootstrap.settings import EMBEDDED, Settings
+from tests.support import Api, burst_creates, mark_gap
+
+pytestmark = pytest.mark.e2e
+
+
+def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api):
+    result = burst_creates(api, count=300, clients=16, prefix=f"burst-{uuid.uuid4().hex[:8]}")
+    assert result.server_errors == 0, sorted(set(result.statuses))
+    assert result.lost == []
+    assert set(result.statuses) <= {200, 429}, sorted(set(result.statuses))
+
+
+def test_usage_plan_throttle__429(stack_factory):
+    # GIVEN a stack whose usage plan allows 1 request per second with a burst of 1
+    settings = stack_factory(plan_rate_limit=1.0, plan_burst_limit=1)
+    outputs = stack.up(settings, Progress(io.StringIO()))
+    api = Api(outputs["api_url"], outputs["api_key"])
+    # WHEN 5 requests arrive at once, THEN the ones over the burst get API Gateway's 429
+    responses = [api.post({"operation": "ping"}) for _ in range(5)]
+    assert responses[0].status_code == 200
+    throttled = [response for response in responses if response.status_code == 429]
+    assert throttled, [response.status_code for response in responses]
+    assert all(response.json() == {"message": "Too Many Requests"} for response in throttled)
+
+
+def test_usage_plan_quota__429_once_used_up(stack_factory):
+    settings = stack_factory(plan_quota_per_day=3)
+    outputs = stack.up(settings, Progress(io.StringIO()))
+    api = Api(outputs["api_url"], outputs["api_key"])
+    statuses = [api.post({"operation": "ping"}).status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3:] == [429, 429]
+    assert api.post({"operation": "ping"}).json() == {"message": "Limit Exceeded"}
+
+
+_CRASHING_APP = '''"""The real handler, plus a way to kill the process mid-request (test-only build)."""
+import os
+
+from handler.real_app import lambda_handler as _real
+
+
+def lambda_handler(event, context):
+    if "crash-now" in (event.get("body") or ""):
+        os._exit(1)
+    return _real(event, context)
+'''
+
+
+def _crashing_zip() -> bytes:
+    """The deployment zip with handler/app.py wrapped by a crash switch."""
+    import io as bytes_io
+
+    buffer = bytes_io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for arcname, path in package.source_files():
+            if arcname == "handler/app.py":
+                archive.writestr("handler/real_app.py", path.read_bytes())
+                archive.writestr("handler/app.py", _CRASHING_APP)
+            else:
+                archive.writestr(arcname, path.read_bytes())
+    return buffer.getvalue()
+
+
+def test_function_crash_mid_request__502_then_the_next_request_succeeds(stack_factory, clients, backend, request):
+    settings = stack_factory()
+    outputs = stack.up(settings, Progress(io.StringIO()))
+    lambda_client = clients("lambda")
+    lambda_client.update_function_code(FunctionName=outputs["function_name"], ZipFile=_crashing_zip())
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=outputs["function_name"])
+    api = Api(outputs["api_url"], outputs["api_key"])
+    # WHEN the function's process dies mid-request
+    crashed = api.post({"operation": "echo", "payload": "crash-now"})
+    # THEN API Gateway answers 502, and the next request gets a fresh execution environment
+    assert crashed.status_code == 502
+    assert api.call({"operation": "ping"}) == "pong"
+    mark_gap(request, backend, {"ministack": "a failed invocation's 502 body carries the error, not AWS's message"})
+    assert crashed.json() == {"message": "Internal server error"}
+
+
+def test_emulator_killed__up_restores_the_stack_and_says_data_is_gone(settings, tmp_path):
+    if settings.target != EMBEDDED:
+        pytest.skip("restarts the embedded emulator; this session targets an endpoint or AWS")
+    own = Settings(
+        emulator=settings.emulator, stack_name="restart", state_dir=tmp_path / "state", port=pick_port(45_000)
+    )
+    try:
+        outputs = stack.up(own, Progress(io.StringIO()))
+        Api(outputs["api_url"], outputs["api_key"]).call({"operation": "create", "payload": {"Item": {"id": "kept?"}}})
+        record = emulators.running(own)
+        # WHEN the emulator dies without warning
+        os.killpg(record.pid, signal.SIGKILL)
+        assert poll_until(lambda: not is_alive(record.pid), 10)
+        # THEN up starts a new one and recreates every resource; the emulator kept no items (documented)
+        restored = stack.up(own, Progress(io.StringIO()))
+        api = Api(restored["api_url"], restored["api_key"])
+        assert api.call({"operation": "ping"}) == "pong"
+        assert api.post({"operation": "read", "payload": {"Key": {"id": "kept?"}}}).status_code == 404
+    finally:
+        stack.down(own, Progress(io.StringIO()))
+    assert emulators.running(own) is None
