@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--stack", dest="stack_name", help="stack name every resource name derives from")
     parser.add_argument("--stage", help="API stage: dev, test, prod, ... (HARNESS_STAGE)")
     parser.add_argument("--region", help="AWS region (AWS_REGION)")
+    parser.add_argument(
+        "--consistency-window-ms",
+        type=float,
+        help="local only: GetItem without ConsistentRead sees the old item for this long after a write",
+    )
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
     parser.add_argument("--prefix", default="ci-", help="sweep: stack names to consider (default: ci-)")
@@ -94,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         stack_name=args.stack_name,
         stage=args.stage,
         region=args.region,
+        consistency_window_ms=args.consistency_window_ms,
     )
     try:
         return _run(args, settings)

@@ -18,6 +18,7 @@ _LIMIT_VARIABLES = (
     ("plan_quota_per_day", "HARNESS_PLAN_QUOTA_PER_DAY", int),
     ("memory_mb", "HARNESS_MEMORY_MB", int),
     ("timeout_s", "HARNESS_TIMEOUT_S", int),
+    ("consistency_window_ms", "HARNESS_CONSISTENCY_WINDOW_MS", float),
 )
 
 
@@ -82,6 +83,8 @@ class Settings:
     plan_rate_limit: float = 100.0
     plan_burst_limit: int = 500
     plan_quota_per_day: int = 100_000
+    # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see consistency_proxy.py)
+    consistency_window_ms: float = 0.0
     state_dir: Path = field(default=PROJECT_ROOT / ".stack")
 
     @classmethod

@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from bootstrap import api, emulators, function, iam, package, table, usage
+from bootstrap import api, consistency, emulators, function, iam, package, table, usage
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import EMBEDDED, ENDPOINT, Settings
 from bootstrap.target import Target, resolve
@@ -29,6 +29,15 @@ def up(settings: Settings, progress: Progress | None = None) -> dict[str, Any]:
     )
     log_group_arn = f"arn:aws:logs:{region}:{target.account_id}:log-group:{log_group}"
     policy = iam.execution_policy(described["TableArn"], log_group_arn)
+    proxy_url = None
+    if settings.consistency_window_ms <= 0 and consistency.stop_proxy(settings):
+        progress.record("consistency", "proxy", Outcome.STOPPED)
+    if settings.consistency_window_ms > 0:
+        proxy_url = progress.step(
+            "consistency",
+            f"{settings.consistency_window_ms:g} ms stale-read window",
+            lambda: consistency.ensure_proxy(settings, target.endpoint_url or ""),
+        )
     role = progress.step(
         "role", names.role, lambda: iam.ensure_role(clients("iam"), names.role, names.policy, policy, tags)
     )
@@ -41,6 +50,8 @@ def up(settings: Settings, progress: Progress | None = None) -> dict[str, Any]:
             "TABLE_NAME": names.table,
             "POWERTOOLS_SERVICE_NAME": names.function,
             "POWERTOOLS_LOG_LEVEL": settings.log_level,
+            # Only with the opt-in consistency proxy: the function's DynamoDB calls go through it.
+            **({"AWS_ENDPOINT_URL": proxy_url} if proxy_url else {}),
         },
         tags=tags,
     )
@@ -119,6 +130,7 @@ def down(settings: Settings, progress: Progress | None = None, stop_emulator: bo
     """Delete every resource ``up`` creates (in reverse order), then stop the embedded emulator."""
     progress = progress or Progress()
     if settings.target == EMBEDDED and emulators.running(settings) is None:
+        consistency.stop_proxy(settings)
         stopped = emulators.stop(settings)  # a dead emulator's record (and its state) is all that is left
         progress.record("emulator", settings.emulator, Outcome.STOPPED if stopped else Outcome.ABSENT)
         settings.outputs_path.unlink(missing_ok=True)
@@ -134,6 +146,8 @@ def down(settings: Settings, progress: Progress | None = None, stop_emulator: bo
     progress.step("log-group", log_group, lambda: function.delete_log_group(clients("logs"), names.function))
     progress.step("role", names.role, lambda: iam.delete_role(clients("iam"), names.role))
     progress.step("table", names.table, lambda: table.delete_table(clients("dynamodb"), names.table))
+    if consistency.stop_proxy(settings):
+        progress.record("consistency", "proxy", Outcome.STOPPED)
     settings.outputs_path.unlink(missing_ok=True)
     if settings.target == EMBEDDED and stop_emulator:
         progress.step("emulator", settings.emulator, lambda: (emulators.stop(settings), Outcome.STOPPED))

@@ -20,6 +20,7 @@ from bootstrap.settings import Settings
 
 AVAILABLE = ("ministack",)
 START_TIMEOUT_S = 60.0
+PORT_RELEASE_TIMEOUT_S = 5.0
 
 
 def _backend(name: str) -> ModuleType:
@@ -50,7 +51,8 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
         return current, False
     backend = _backend(settings.emulator)
     port = settings.port or pick_port(backend.DEFAULT_PORT)
-    if settings.port and not port_is_free(port):
+    # A port can stay taken for a moment after a crashed emulator's processes die.
+    if settings.port and not poll_until(lambda: port_is_free(port), PORT_RELEASE_TIMEOUT_S):
         raise EmulatorError(f"port {port} is already in use; choose another with --port or HARNESS_PORT")
     log_path = settings.state_dir / f"{settings.emulator}.log"
     env = clean_environment(backend.environment(port, settings.region, settings.state_dir))

@@ -119,14 +119,26 @@ def stop_process_group(pid: int, grace: float = 5.0) -> None:
         except ProcessLookupError:
             return
         if poll_until(lambda: not is_alive(pid), wait):
-            _kill_group_leftovers(pid)
-            return
-    raise EmulatorError(f"process {pid} did not stop after SIGKILL")
-
-
-def _kill_group_leftovers(pgid: int) -> None:
-    """Children (function workers) that outlived the leader still carry its process group id."""
+            break
+    else:
+        raise EmulatorError(f"process {pid} did not stop after SIGKILL")
+    # Children (function workers) that outlived the leader still carry its process group id.
     try:
-        os.killpg(pgid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass
+        return
+    if not poll_until(lambda: not group_members(pid), 5.0):
+        raise EmulatorError(f"processes of group {pid} did not stop after SIGKILL: {group_members(pid)}")
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes in a process group, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members

@@ -4,6 +4,7 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,24 +67,27 @@ def clients(settings: Settings, outputs: dict[str, Any]) -> Clients:
     return Clients(settings, endpoint_url=outputs["endpoint_url"])
 
 
+def extra_stack_settings(settings: Settings, outputs: dict[str, Any], state_dir: Path, **overrides: Any) -> Settings:
+    """Another stack on the session's emulator: its own name and state folder, the same endpoint."""
+    return replace(
+        settings,
+        target=ENDPOINT if settings.target == EMBEDDED else settings.target,
+        endpoint_url=outputs["endpoint_url"],
+        endpoint_kind=outputs["emulator"] or settings.endpoint_kind,
+        stack_name=f"e2e-{uuid.uuid4().hex[:8]}",
+        state_dir=state_dir,
+        **overrides,
+    )
+
+
 @pytest.fixture
 def stack_factory(settings: Settings, outputs: dict[str, Any], tmp_path) -> Iterator[Callable[..., Settings]]:
     """Settings for extra stacks on the session's emulator (own name, own state folder); all downed after."""
     made: list[Settings] = []
 
     def make(**overrides: Any) -> Settings:
-        target = ENDPOINT if settings.target == EMBEDDED else settings.target
-        extra = replace(
-            settings,
-            target=target,
-            endpoint_url=outputs["endpoint_url"],
-            endpoint_kind=outputs["emulator"] or settings.endpoint_kind,
-            stack_name=f"e2e-{uuid.uuid4().hex[:8]}",
-            state_dir=tmp_path / f"state-{len(made)}",
-        )
-        extra = replace(extra, **overrides)
-        made.append(extra)
-        return extra
+        made.append(extra_stack_settings(settings, outputs, tmp_path / f"state-{len(made)}", **overrides))
+        return made[-1]
 
     yield make
     for extra in made:

@@ -1,0 +1,74 @@
+"""Opt-in eventual consistency for local stacks: start, reuse and stop the consistency proxy by PID."""
+
+import sys
+
+from bootstrap.emulators.process import (
+    EmulatorRecord,
+    answers_health,
+    clean_environment,
+    is_alive,
+    pick_port,
+    poll_until,
+    spawn,
+    stop_process_group,
+)
+from bootstrap.report import Outcome
+from bootstrap.settings import AWS, ENDPOINT, Settings
+from bootstrap.target import TargetError
+
+START_TIMEOUT_S = 15.0
+
+
+def _record_path(settings: Settings):
+    return settings.state_dir / "consistency-proxy.json"
+
+
+def _identity(settings: Settings, upstream: str) -> str:
+    return f"consistency-proxy window={settings.consistency_window_ms:g}ms upstream={upstream}"
+
+
+def ensure_proxy(settings: Settings, upstream: str) -> tuple[str | None, Outcome]:
+    """The proxy's URL when the window is set (else stop any proxy and return None)."""
+    if settings.consistency_window_ms <= 0:
+        return None, Outcome.STOPPED if stop_proxy(settings) else Outcome.ABSENT
+    if settings.target == AWS:
+        raise TargetError("eventual-consistency injection is for local stacks: AWS is eventually consistent already")
+    if settings.target == ENDPOINT and settings.endpoint_kind == "localstack":
+        raise TargetError(
+            "the consistency proxy runs on this machine's loopback, which LocalStack's Lambda containers cannot reach"
+        )
+    record = EmulatorRecord.load(_record_path(settings))
+    if record is not None and record.name == _identity(settings, upstream) and is_alive(record.pid):
+        return record.endpoint_url, Outcome.REUSED
+    stop_proxy(settings)
+    port = pick_port(4600)
+    log_path = settings.state_dir / "consistency-proxy.log"
+    command = [
+        sys.executable,
+        "-m",
+        "bootstrap.consistency_proxy",
+        "--upstream",
+        upstream,
+        "--port",
+        str(port),
+        "--window-ms",
+        f"{settings.consistency_window_ms:g}",
+    ]
+    process = spawn(command, clean_environment({}), log_path)
+    record = EmulatorRecord(_identity(settings, upstream), process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
+    record.save(_record_path(settings))
+    if not poll_until(lambda: answers_health(record.endpoint_url + "/_localstack/health"), START_TIMEOUT_S):
+        stop_proxy(settings)
+        raise TargetError(f"the consistency proxy did not start; see {log_path}")
+    return record.endpoint_url, Outcome.STARTED
+
+
+def stop_proxy(settings: Settings) -> bool:
+    """Stop the proxy ``up`` started, by PID. Returns whether there was one."""
+    record = EmulatorRecord.load(_record_path(settings))
+    if record is None:
+        return False
+    if is_alive(record.pid):
+        stop_process_group(record.pid)
+    _record_path(settings).unlink(missing_ok=True)
+    return True
