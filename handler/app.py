@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 
 from handler import codec, request
+from handler.dynamo import Table
 from handler.errors import SDK_ERRORS, ApiError, from_sdk_error
 from handler.operations import OPERATIONS
 
@@ -17,7 +18,7 @@ TABLE_NAME = os.environ["TABLE_NAME"]
 # stderr: AWS sends both streams to CloudWatch; emulators read stdout for their own protocol.
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "dynamodb-manager"), stream=sys.stderr)
 _retries = {"mode": "standard", "total_max_attempts": int(os.environ.get("DDB_MAX_ATTEMPTS", "3"))}
-table = boto3.resource("dynamodb", config=Config(retries=_retries)).Table(TABLE_NAME)
+table = Table(boto3.client("dynamodb", config=Config(retries=_retries)), TABLE_NAME)
 _UNEXPECTED = ApiError(500, "InternalError", "the request could not be completed")
 
 

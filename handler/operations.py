@@ -3,36 +3,31 @@
 from collections.abc import Callable
 from typing import Any
 
+from handler.dynamo import Table
 from handler.errors import ApiError
-
-Table = Any  # boto3's dynamodb.Table resource
-
-
-def _without_metadata(response: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
 
 
 def create(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
-    return _without_metadata(table.put_item(**payload))
+    return table.put_item(**payload)
 
 
 def read(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
-    response = _without_metadata(table.get_item(**payload))
+    response = table.get_item(**payload)
     if "Item" not in response:
         raise ApiError(404, "NotFound", "no item has that key")
     return response
 
 
 def update(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
-    return _without_metadata(table.update_item(**payload))
+    return table.update_item(**payload)
 
 
 def delete(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
-    return _without_metadata(table.delete_item(**payload))
+    return table.delete_item(**payload)
 
 
 def list_items(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
-    return _without_metadata(table.scan(**payload))
+    return table.scan(**payload)
 
 
 def echo(_table: Table, payload: Any) -> Any:

@@ -18,7 +18,7 @@ EVENT = {
 @pytest.fixture
 def stubbed(app):
     """The handler's own DynamoDB client, with every answer scripted."""
-    client = app.table.meta.client
+    client = app.table.client
     with Stubber(client) as stub:
         yield stub
 
@@ -57,7 +57,7 @@ def test_validation_error__passes_dynamodb_message_on(app, context, stubbed):
 def test_throttled_write__is_retried_by_the_sdk_then_succeeds(app, context):
     # GIVEN DynamoDB throttles the first two attempts (HTTP 400 with the throttling code), then accepts
     throttled = (400, {}, b'{"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"}')
-    served = script_http(app.table.meta.client, "PutItem", [throttled, throttled, (200, {}, b"{}")])
+    served = script_http(app.table.client, "PutItem", [throttled, throttled, (200, {}, b"{}")])
     # WHEN a create comes in, THEN the SDK's standard retry mode absorbs the throttling
     assert app.lambda_handler(EVENT, context)["statusCode"] == 200
     assert served == [400, 400, 200]
@@ -65,7 +65,7 @@ def test_throttled_write__is_retried_by_the_sdk_then_succeeds(app, context):
 
 def test_throttled_write__still_throttled_after_retries_gives_429(app, context):
     throttled = (400, {}, b'{"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException"}')
-    served = script_http(app.table.meta.client, "PutItem", [throttled] * 10)
+    served = script_http(app.table.client, "PutItem", [throttled] * 10)
     response = app.lambda_handler(EVENT, context)
     assert (response["statusCode"], response["headers"]["Retry-After"]) == (429, "1")
     assert served == [400, 400, 400]  # DDB_MAX_ATTEMPTS=3 attempts, then the caller is told to retry
