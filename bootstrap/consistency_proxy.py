@@ -5,27 +5,30 @@ read may return the item as it was before (or nothing, for a new item). Emulator
 consistent, so code that reads its own writes naively passes locally and fails on AWS. The function's
 ``AWS_ENDPOINT_URL`` points here; everything is forwarded unchanged except:
 
-- PutItem / UpdateItem / DeleteItem: forwarded with ``ReturnValues=ALL_OLD`` (when the caller asked for
-  nothing else) so the old version is known; the extra attributes are removed from the answer.
+- PutItem / UpdateItem / DeleteItem: the proxy first reads the item as it is (a consistent GetItem with
+  the emulator's own root credentials), then forwards the write untouched (its signature stays valid).
 - GetItem without ``ConsistentRead: true`` within ``window`` seconds of a write to that key: answered
   with the old version (or no item).
 
-Query, Scan and batch calls pass through (reads stay consistent there). Emulators do not check request
-signatures, which the rewritten writes would break. Run: ``python -m bootstrap.consistency_proxy
---upstream http://127.0.0.1:4566 --port 4600 --window-ms 1500``.
+Query, Scan and batch calls pass through (reads stay consistent there). Run:
+``python -m bootstrap.consistency_proxy --upstream http://127.0.0.1:4566 --port 4600 --window-ms 1500``.
 """
 
 import argparse
 import http.client
 import json
+import os
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import boto3
+
 WRITES = ("PutItem", "UpdateItem", "DeleteItem")
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+# Not forwarded as received. Host is: the caller's signature covers it.
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
 
 class StaleReads:
@@ -40,7 +43,9 @@ class StaleReads:
         return json.dumps([table, {name: key.get(name) for name in self.key_attributes}], sort_keys=True)
 
     def key_of(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        return body.get("Item", {}) if operation == "PutItem" else body.get("Key", {})
+        """The key attributes of a write, in DynamoDB's wire format."""
+        source = body.get("Item", {}) if operation == "PutItem" else body.get("Key", {})
+        return {name: source[name] for name in self.key_attributes if name in source}
 
     def record_write(self, table: str, key: dict[str, Any], old_item: dict[str, Any] | None) -> None:
         with self._lock:
@@ -59,6 +64,14 @@ class StaleReads:
 
 def make_handler(upstream: str, stale: StaleReads) -> type[BaseHTTPRequestHandler]:
     target = urllib.parse.urlsplit(upstream)
+    # Emulators treat these as the account's root, allowed everything: the proxy only reads old versions.
+    reader = boto3.client(
+        "dynamodb",
+        endpoint_url=upstream,
+        region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - emulator's fixed root
+    )
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -103,17 +116,11 @@ def make_handler(upstream: str, stale: StaleReads) -> type[BaseHTTPRequestHandle
 
         def _write(self, operation: str, body: bytes) -> None:
             request = json.loads(body or b"{}")
-            asked = request.get("ReturnValues", "NONE")
-            if asked == "NONE":
-                request["ReturnValues"] = "ALL_OLD"
-            status, headers, answer = self._forward(json.dumps(request).encode())
+            table, key = request.get("TableName", ""), stale.key_of(operation, request)
+            old_item = reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+            status, headers, answer = self._forward(body)
             if status == 200:
-                parsed = json.loads(answer or b"{}")
-                old_item = parsed.get("Attributes") if asked in ("NONE", "ALL_OLD") else None
-                stale.record_write(request.get("TableName", ""), stale.key_of(operation, request), old_item)
-                if asked == "NONE":
-                    parsed.pop("Attributes", None)
-                    answer = json.dumps(parsed).encode()
+                stale.record_write(table, key, old_item)
             self._reply(status, headers, answer)
 
         do_GET = do_PUT = do_DELETE = do_PATCH = lambda self: self._reply(

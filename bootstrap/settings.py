@@ -75,6 +75,7 @@ class Settings:
     stage: str = "dev"
     emulator: str = "ministack"
     port: int | None = None  # embedded emulator's port; None: 4566 if free, else any free port
+    enforce_iam: bool = True  # embedded emulator checks every call against IAM policies, as AWS does
     memory_mb: int = 256
     timeout_s: int = 10
     log_level: str = "INFO"
@@ -106,6 +107,7 @@ class Settings:
             emulator=env.get("HARNESS_EMULATOR", cls.emulator),
             port=int(port) if port else None,
             log_level=env.get("HARNESS_LOG_LEVEL", cls.log_level),
+            enforce_iam=env.get("HARNESS_ENFORCE_IAM", "1") not in ("0", "false", "no"),
             **({"state_dir": Path(state_dir).resolve()} if state_dir else {}),
             **limits,
         )

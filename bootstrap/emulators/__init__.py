@@ -55,7 +55,7 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
     if settings.port and not poll_until(lambda: port_is_free(port), PORT_RELEASE_TIMEOUT_S):
         raise EmulatorError(f"port {port} is already in use; choose another with --port or HARNESS_PORT")
     log_path = settings.state_dir / f"{settings.emulator}.log"
-    env = clean_environment(backend.environment(port, settings.region, settings.state_dir))
+    env = clean_environment(backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam))
     process = spawn(backend.command(), env, log_path)
     record = EmulatorRecord(settings.emulator, process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
     record.save(_record_path(settings))

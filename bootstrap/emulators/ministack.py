@@ -12,8 +12,8 @@ def command() -> list[str]:
     return [sys.executable, "-m", "bootstrap.emulators.ministack_tuned"]
 
 
-def environment(port: int, region: str, state_dir: Path) -> dict[str, str]:
-    """MiniStack's settings: loopback only, our region, its scratch files under ``.stack/``."""
+def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> dict[str, str]:
+    """MiniStack's settings: loopback only, our region, IAM enforced, its scratch files under ``.stack/``."""
     scratch = state_dir / "ministack-tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     return {
@@ -24,4 +24,6 @@ def environment(port: int, region: str, state_dir: Path) -> dict[str, str]:
         "TMPDIR": str(scratch),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        # Evaluate IAM policies on every call (the function's role included), as AWS does.
+        "AUTH": "true" if enforce_iam else "false",
     }

@@ -1,0 +1,109 @@
+"""Security through the real stack: keys, IAM enforcement of the function's role, nothing secret logged."""
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from bootstrap import iam
+from bootstrap.emulators.process import clean_environment
+from tests.support import mark_gap, poll
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def role_session(clients, outputs, backend):
+    """A DynamoDB client acting as the function's own role (the credentials Lambda gives the handler)."""
+    if backend == "aws":
+        pytest.skip("on AWS the IAM policy simulator checks this (tests/aws)")
+    sts = clients("sts")
+    credentials = sts.assume_role(RoleArn=outputs["role_arn"], RoleSessionName="least-privilege-probe")["Credentials"]
+    return clients(
+        "dynamodb",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+@pytest.fixture(scope="module")
+def other_table(clients):
+    name = f"someone-elses-{uuid.uuid4().hex[:8]}"
+    dynamodb = clients("dynamodb")
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    yield name
+    dynamodb.delete_table(TableName=name)
+
+
+def test_role__uses_its_own_table(role_session, outputs):
+    role_session.put_item(TableName=outputs["table_name"], Item={"id": {"S": f"role-{uuid.uuid4()}"}})
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda d, own, other: d.get_item(TableName=other, Key={"id": {"S": "x"}}), id="read-other-table"),
+        pytest.param(
+            lambda d, own, other: d.put_item(TableName=other, Item={"id": {"S": "x"}}), id="write-other-table"
+        ),
+        pytest.param(lambda d, own, other: d.delete_table(TableName=own), id="delete-own-table"),
+        pytest.param(
+            lambda d, own, other: d.query(
+                TableName=own, KeyConditionExpression="id = :i", ExpressionAttributeValues={":i": {"S": "x"}}
+            ),
+            id="query-not-granted",
+        ),
+    ],
+)
+def test_role__is_denied_everything_else(role_session, outputs, other_table, call, settings):
+    if not settings.enforce_iam:
+        pytest.skip("HARNESS_ENFORCE_IAM=0: the emulator does not evaluate IAM policies")
+    with pytest.raises(ClientError) as denied:
+        call(role_session, outputs["table_name"], other_table)
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_policy_document__least_privilege_statically(outputs):
+    policy = iam.execution_policy(
+        f"arn:aws:dynamodb:{outputs['region']}:{outputs['account_id']}:table/{outputs['table_name']}",
+        f"arn:aws:logs:{outputs['region']}:{outputs['account_id']}:log-group:/aws/lambda/{outputs['function_name']}",
+    )
+    text = json.dumps(policy)
+    assert '"*"' not in text and "FullAccess" not in text and "dynamodb:*" not in text
+
+
+def test_disabled_api_key__403(clients, outputs, api, backend, request):
+    mark_gap(request, backend, {"ministack": "a disabled API key is still accepted"})
+    settle_s = 120 if backend == "aws" else 5  # AWS propagates key changes in seconds; emulators at once
+    apigw = clients("apigateway")
+    key_id = next(k["id"] for k in apigw.get_api_keys(includeValues=True)["items"] if k["value"] == outputs["api_key"])
+    apigw.update_api_key(apiKey=key_id, patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
+    try:
+        status = poll(
+            lambda: api.post({"operation": "ping"}).status_code,
+            accept=lambda s: s == 403,
+            timeout=settle_s,
+            interval=0.5,
+        )
+        assert status == 403
+    finally:
+        apigw.update_api_key(apiKey=key_id, patchOperations=[{"op": "replace", "path": "/enabled", "value": "true"}])
+    poll(lambda: api.post({"operation": "ping"}).status_code, accept=lambda s: s == 200, timeout=settle_s, interval=0.5)
+
+
+def test_no_secret_in_logs(api, outputs, settings):
+    if outputs["target"] != "embedded":
+        pytest.skip("reads the embedded emulator's log file")
+    marker = f"secret-probe-{uuid.uuid4()}"
+    api.call({"operation": "create", "payload": {"Item": {"id": marker}}})
+    log_text = (settings.state_dir / f"{outputs['emulator']}.log").read_text(errors="replace")
+    assert outputs["api_key"] not in log_text
+    environment = clean_environment({})
+    assert environment["AWS_ACCESS_KEY_ID"] == "test" and "AWS_SESSION_TOKEN" not in environment
