@@ -10,7 +10,7 @@ from bootstrap.emulators.process import (
     pick_port,
     poll_until,
     spawn,
-    stop_process_group,
+    stop_recorded,
 )
 from bootstrap.report import Outcome
 from bootstrap.settings import AWS, ENDPOINT, Settings
@@ -65,10 +65,4 @@ def ensure_proxy(settings: Settings, upstream: str) -> tuple[str | None, Outcome
 
 def stop_proxy(settings: Settings) -> bool:
     """Stop the proxy ``up`` started, by PID. Returns whether there was one."""
-    record = EmulatorRecord.load(_record_path(settings))
-    if record is None:
-        return False
-    if is_alive(record.pid):
-        stop_process_group(record.pid)
-    _record_path(settings).unlink(missing_ok=True)
-    return True
+    return stop_recorded(_record_path(settings)) is not None

@@ -14,7 +14,7 @@ from bootstrap.emulators.process import (
     poll_until,
     port_is_free,
     spawn,
-    stop_process_group,
+    stop_recorded,
 )
 from bootstrap.settings import Settings
 
@@ -72,10 +72,4 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
 
 def stop(settings: Settings) -> EmulatorRecord | None:
     """Stop the emulator ``up`` started (and every process it spawned). Returns what was stopped."""
-    record = EmulatorRecord.load(_record_path(settings))
-    if record is None:
-        return None
-    if is_alive(record.pid):
-        stop_process_group(record.pid)
-    _record_path(settings).unlink(missing_ok=True)
-    return record
+    return stop_recorded(_record_path(settings))

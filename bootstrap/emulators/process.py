@@ -131,6 +131,17 @@ def stop_process_group(pid: int, grace: float = 5.0) -> None:
         raise EmulatorError(f"processes of group {pid} did not stop after SIGKILL: {group_members(pid)}")
 
 
+def stop_recorded(record_path: Path) -> EmulatorRecord | None:
+    """Stop the process group a record names (if still alive) and forget the record. Returns the record."""
+    record = EmulatorRecord.load(record_path)
+    if record is None:
+        return None
+    if is_alive(record.pid):
+        stop_process_group(record.pid)
+    record_path.unlink(missing_ok=True)
+    return record
+
+
 def group_members(pgid: int) -> list[int]:
     """Live (non-zombie) processes in a process group, read from /proc."""
     members = []
