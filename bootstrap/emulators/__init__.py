@@ -18,7 +18,7 @@ from bootstrap.emulators.process import (
 )
 from bootstrap.settings import Settings
 
-AVAILABLE = ("ministack",)
+AVAILABLE = ("ministack", "localstack")
 START_TIMEOUT_S = 60.0
 PORT_RELEASE_TIMEOUT_S = 5.0
 
@@ -55,8 +55,9 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
     if settings.port and not poll_until(lambda: port_is_free(port), PORT_RELEASE_TIMEOUT_S):
         raise EmulatorError(f"port {port} is already in use; choose another with --port or HARNESS_PORT")
     log_path = settings.state_dir / f"{settings.emulator}.log"
+    backend.prepare(settings.state_dir)
     env = clean_environment(backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam))
-    process = spawn(backend.command(), env, log_path)
+    process = spawn(backend.command(settings.state_dir), env, log_path)
     record = EmulatorRecord(settings.emulator, process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
     record.save(_record_path(settings))
     health = record.endpoint_url + backend.HEALTH_PATH

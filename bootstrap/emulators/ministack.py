@@ -7,7 +7,11 @@ HEALTH_PATH = "/_ministack/health"
 DEFAULT_PORT = 4566
 
 
-def command() -> list[str]:
+def prepare(_state_dir: Path) -> None:
+    """Nothing to do: MiniStack is a dependency of the project."""
+
+
+def command(_state_dir: Path) -> list[str]:
     # The function workers run on this same interpreter, so they see boto3 and the bundled packages.
     return [sys.executable, "-m", "bootstrap.emulators.ministack_tuned"]
 

@@ -1,0 +1,1 @@
+"""LocalStack's Lambda, without Docker: each execution environment is a local Python process."""

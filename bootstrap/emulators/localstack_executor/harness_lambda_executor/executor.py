@@ -1,0 +1,110 @@
+"""The RuntimeExecutor LocalStack drives: start an environment, send it invocations, stop it.
+
+Each execution environment is one process running ``worker.py`` with the function's unzipped code as
+working directory and import path, the environment LocalStack computed (handler, role credentials,
+AWS_ENDPOINT_URL back to LocalStack, timeout, memory), and a free loopback port. Results come back the
+way LocalStack's own runtime sends them: POSTs to its executor endpoint.
+"""
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from localstack import config
+from localstack.services.lambda_.invocation.executor_endpoint import ExecutorEndpoint
+from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
+from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
+
+LOG = logging.getLogger(__name__)
+WORKER = Path(__file__).with_name("worker.py")
+# Host variables a Python process needs; everything else comes from LocalStack's computed environment.
+_HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ProcessRuntimeExecutor(RuntimeExecutor):
+    def __init__(self, id: str, function_version: FunctionVersion) -> None:  # noqa: A002 - LocalStack's signature
+        super().__init__(id=id, function_version=function_version)
+        self.executor_endpoint = ExecutorEndpoint(self.id)
+        self.process: subprocess.Popen | None = None
+        self.log_path: Path | None = None
+
+    def start(self, env_vars: dict[str, str]) -> None:
+        self.executor_endpoint.start()
+        code_dir = self.function_version.config.code.get_unzipped_code_location()
+        port = _free_port()
+        env = {name: os.environ[name] for name in _HOST_VARIABLES if name in os.environ}
+        env.update({key: str(value) for key, value in env_vars.items()})
+        env.update(
+            LAMBDA_TASK_ROOT=str(code_dir),
+            HARNESS_WORKER_PORT=str(port),
+            PYTHONPATH=str(code_dir),
+            PYTHONUNBUFFERED="1",
+        )
+        self.log_path = Path(config.dirs.tmp) / f"lambda-{self.id}.log"
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our worker script, LocalStack's interpreter
+                [sys.executable, str(WORKER)],
+                cwd=code_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.executor_endpoint.container_address = "127.0.0.1"
+        self.executor_endpoint.container_port = port
+        self.executor_endpoint.wait_for_startup()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        try:
+            self.executor_endpoint.shutdown()
+        except Exception as error:  # noqa: BLE001 - best effort, as LocalStack's own executor does
+            LOG.debug("stopping executor endpoint %s: %s", self.id, error)
+
+    def get_address(self) -> str:
+        return "127.0.0.1"
+
+    def get_endpoint_from_executor(self) -> str:
+        return "127.0.0.1"
+
+    def get_runtime_endpoint(self) -> str:
+        port = config.GATEWAY_LISTEN[0].port
+        return f"http://127.0.0.1:{port}{self.executor_endpoint.get_endpoint_prefix()}"
+
+    def invoke(self, payload: dict[str, str]) -> InvocationResult:
+        return self.executor_endpoint.invoke(payload)
+
+    def get_logs(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace") if self.log_path else ""
+        except OSError:
+            return ""
+
+    @classmethod
+    def prepare_version(cls, function_version: FunctionVersion) -> None:
+        if function_version.config.code:
+            function_version.config.code.prepare_for_execution()
+
+    @classmethod
+    def cleanup_version(cls, function_version: FunctionVersion) -> None:
+        pass
+
+    @classmethod
+    def validate_environment(cls) -> bool:
+        return True
