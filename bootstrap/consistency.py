@@ -7,6 +7,7 @@ from bootstrap.emulators.process import (
     answers_health,
     clean_environment,
     is_alive,
+    owner_environment,
     pick_port,
     poll_until,
     spawn,
@@ -54,7 +55,7 @@ def ensure_proxy(settings: Settings, upstream: str) -> tuple[str | None, Outcome
         "--window-ms",
         f"{settings.consistency_window_ms:g}",
     ]
-    process = spawn(command, clean_environment({}), log_path)
+    process = spawn(command, clean_environment(owner_environment(_record_path(settings))), log_path)
     record = EmulatorRecord(_identity(settings, upstream), process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
     record.save(_record_path(settings))
     if not poll_until(lambda: answers_health(record.endpoint_url + "/_localstack/health"), START_TIMEOUT_S):

@@ -10,6 +10,7 @@ from bootstrap.emulators.process import (
     answers_health,
     clean_environment,
     is_alive,
+    owner_environment,
     pick_port,
     poll_until,
     port_is_free,
@@ -50,6 +51,7 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
             raise EmulatorError(f"{current.name} is already running here; run 'down' before switching emulators")
         return current, False
     backend = _backend(settings.emulator)
+    stop_recorded(_record_path(settings))  # what a crashed emulator left behind, orphans included
     port = settings.port or pick_port(backend.DEFAULT_PORT)
     # A port can stay taken for a moment after a crashed emulator's processes die.
     if settings.port and not poll_until(lambda: port_is_free(port), PORT_RELEASE_TIMEOUT_S):
@@ -57,6 +59,7 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
     log_path = settings.state_dir / f"{settings.emulator}.log"
     backend.prepare(settings.state_dir)
     env = clean_environment(backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam))
+    env.update(owner_environment(_record_path(settings)))
     process = spawn(backend.command(settings.state_dir), env, log_path)
     record = EmulatorRecord(settings.emulator, process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
     record.save(_record_path(settings))

@@ -131,13 +131,40 @@ def stop_process_group(pid: int, grace: float = 5.0) -> None:
         raise EmulatorError(f"processes of group {pid} did not stop after SIGKILL: {group_members(pid)}")
 
 
+OWNER_VARIABLE = "HARNESS_PROCESS_OWNER"
+
+
+def owner_environment(record_path: Path) -> dict[str, str]:
+    """Marks a process and everything it starts (environments are inherited) as belonging to a record."""
+    return {OWNER_VARIABLE: str(record_path.resolve())}
+
+
+def owned_processes(record_path: Path) -> list[int]:
+    """Live processes carrying the record's mark, wherever they are now (orphans included)."""
+    marker = f"{OWNER_VARIABLE}={record_path.resolve()}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0") and int(environ.parent.name) != os.getpid():
+                found.append(int(environ.parent.name))
+        except (OSError, ValueError):
+            continue
+    return [pid for pid in found if is_alive(pid)]
+
+
 def stop_recorded(record_path: Path) -> EmulatorRecord | None:
-    """Stop the process group a record names (if still alive) and forget the record. Returns the record."""
+    """Stop the process group a record names, then anything else carrying its mark (a JVM that started
+    its own session, children orphaned by a crash), and forget the record. Returns the record."""
     record = EmulatorRecord.load(record_path)
-    if record is None:
-        return None
-    if is_alive(record.pid):
+    if record is not None and is_alive(record.pid):
         stop_process_group(record.pid)
+    for pid in owned_processes(record_path):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+    if not poll_until(lambda: not owned_processes(record_path), 5.0):
+        raise EmulatorError(f"processes {owned_processes(record_path)} did not stop after SIGKILL")
     record_path.unlink(missing_ok=True)
     return record
 

@@ -24,7 +24,11 @@ def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api):
     assert set(result.statuses) <= {200, 429}, sorted(set(result.statuses))
 
 
-def test_usage_plan_throttle__429(stack_factory):
+COMMUNITY_LOCALSTACK = "usage-plan throttling and quotas are not enforced by open-source LocalStack"
+
+
+def test_usage_plan_throttle__429(stack_factory, backend, request):
+    mark_gap(request, backend, {"localstack": COMMUNITY_LOCALSTACK})
     # GIVEN a stack whose usage plan allows 1 request per second with a burst of 1
     settings = stack_factory(plan_rate_limit=1.0, plan_burst_limit=1)
     outputs = stack.up(settings, Progress(io.StringIO()))
@@ -37,7 +41,8 @@ def test_usage_plan_throttle__429(stack_factory):
     assert all(response.json() == {"message": "Too Many Requests"} for response in throttled)
 
 
-def test_usage_plan_quota__429_once_used_up(stack_factory):
+def test_usage_plan_quota__429_once_used_up(stack_factory, backend, request):
+    mark_gap(request, backend, {"localstack": COMMUNITY_LOCALSTACK})
     settings = stack_factory(plan_quota_per_day=3)
     outputs = stack.up(settings, Progress(io.StringIO()))
     api = Api(outputs["api_url"], outputs["api_key"])

@@ -6,12 +6,14 @@ AWS_ENDPOINT_URL back to LocalStack, timeout, memory), and a free loopback port.
 way LocalStack's own runtime sends them: POSTs to its executor endpoint.
 """
 
+import json
 import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from localstack import config
@@ -62,7 +64,17 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             )
         self.executor_endpoint.container_address = "127.0.0.1"
         self.executor_endpoint.container_port = port
+        threading.Thread(target=self._fail_invocation_if_process_dies, daemon=True).start()
         self.executor_endpoint.wait_for_startup()
+
+    def _fail_invocation_if_process_dies(self) -> None:
+        """A process that dies mid-invocation answers nothing: fail that invocation (Lambda answers 502)."""
+        process = self.process
+        code = process.wait()
+        future = self.executor_endpoint.invocation_future
+        if future is not None and not future.done():
+            error = {"errorMessage": f"Runtime exited with error: exit status {code}", "errorType": "Runtime.ExitError"}
+            future.set_result(InvocationResult("", json.dumps(error).encode(), is_error=True, logs=self.get_logs()))
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
