@@ -1,0 +1,55 @@
+"""Process bookkeeping with real processes: marked children are found and stopped, orphans included."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bootstrap.emulators.process import (
+    EmulatorRecord,
+    is_alive,
+    owned_processes,
+    owner_environment,
+    poll_until,
+    spawn,
+    stop_recorded,
+)
+
+pytestmark = pytest.mark.unit
+# A parent that starts a child in a session of its own (as LocalStack starts DynamoDB Local's JVM), then waits.
+PARENT = (
+    "import subprocess, sys, time; "
+    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True); "
+    "time.sleep(60)"
+)
+
+
+def test_stop_recorded__stops_the_group_and_the_child_that_left_it(tmp_path):
+    record_path = tmp_path / "emulator.json"
+    env = {**owner_environment(record_path), "PATH": "/usr/bin:/bin"}
+    parent = spawn([sys.executable, "-c", PARENT], env, tmp_path / "log")
+    EmulatorRecord("test", parent.pid, 0, "http://127.0.0.1:0", str(tmp_path / "log")).save(record_path)
+    # GIVEN the parent and its escaped child are both running and marked
+    assert poll_until(lambda: len(owned_processes(record_path)) == 2, 10)
+    # WHEN the record is stopped
+    stop_recorded(record_path)
+    # THEN nothing marked is left, and the record is gone
+    assert owned_processes(record_path) == []
+    assert not is_alive(parent.pid)
+    assert not record_path.exists()
+
+
+def test_stop_recorded__without_a_record_is_a_no_op(tmp_path):
+    assert stop_recorded(tmp_path / "none.json") is None
+
+
+def test_owned_processes__ignores_other_owners(tmp_path):
+    child = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", "import time; time.sleep(30)"], env=owner_environment(tmp_path / "a.json")
+    )
+    try:
+        assert owned_processes(tmp_path / "b.json") == []
+        assert owned_processes(tmp_path / "a.json") == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
