@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 def _print_ready(outputs: dict, seconds: float) -> None:
     url, key = outputs["api_url"], outputs["api_key"]
     body = '{"operation": "create", "tableName": "%s", "payload": {"Item": {"id": "1", "name": "Bob"}}}'
-    print(f"\nStack '{outputs['stack_name']}' is up on {outputs['target']} in {seconds:.1f}s.\n")
+    where = f"{outputs['target']} ({outputs['emulator']})" if outputs.get("emulator") else outputs["target"]
+    print(f"\nStack '{outputs['stack_name']}' is up on {where} in {seconds:.1f}s.\n")
     print(f"  URL:  {url}")
     print(f"  Key:  {key}")
     print("\nTry it:\n")

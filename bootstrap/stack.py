@@ -108,7 +108,7 @@ def _outputs(target: Target, api_id: str, key_value: str, function_arn: str, rol
     settings, names = target.settings, target.settings.names
     return {
         "target": settings.target,
-        "emulator": {EMBEDDED: settings.emulator, ENDPOINT: settings.endpoint_kind}.get(settings.target),
+        "emulator": {EMBEDDED: target.emulator, ENDPOINT: settings.endpoint_kind}.get(settings.target),
         "endpoint_url": target.public_endpoint_url,
         "region": settings.region,
         "account_id": target.account_id,
@@ -132,7 +132,9 @@ def down(settings: Settings, progress: Progress | None = None, stop_emulator: bo
     if settings.target == EMBEDDED and emulators.running(settings) is None:
         consistency.stop_proxy(settings)
         stopped = emulators.stop(settings)  # a dead emulator's record (and its state) is all that is left
-        progress.record("emulator", settings.emulator, Outcome.STOPPED if stopped else Outcome.ABSENT)
+        progress.record(
+            "emulator", stopped.name if stopped else settings.emulator, Outcome.STOPPED if stopped else Outcome.ABSENT
+        )
         settings.outputs_path.unlink(missing_ok=True)
         return
     target = resolve(settings, progress, start_emulator=False)
@@ -150,7 +152,9 @@ def down(settings: Settings, progress: Progress | None = None, stop_emulator: bo
         progress.record("consistency", "proxy", Outcome.STOPPED)
     settings.outputs_path.unlink(missing_ok=True)
     if settings.target == EMBEDDED and stop_emulator:
-        progress.step("emulator", settings.emulator, lambda: (emulators.stop(settings), Outcome.STOPPED))
+        running = emulators.running(settings)
+        name = running.name if running else settings.emulator
+        progress.step("emulator", name, lambda: (emulators.stop(settings), Outcome.STOPPED))
 
 
 def status(settings: Settings) -> dict[str, Any] | None:

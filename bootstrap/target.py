@@ -22,6 +22,7 @@ class Target:
     settings: Settings
     endpoint_url: str | None
     account_id: str
+    emulator: str | None = None  # the embedded emulator actually answering (it may differ from the setting)
 
     @property
     def public_endpoint_url(self) -> str | None:
@@ -73,13 +74,13 @@ def resolve(settings: Settings, progress: Progress, start_emulator: bool = True)
             progress.record("emulator", f"{record.name} {record.endpoint_url}", Outcome.REUSED)
         if record is None:
             raise TargetError(f"no {settings.emulator} running for this project; run 'python -m bootstrap up'")
-        endpoint = record.endpoint_url
+        endpoint, emulator = record.endpoint_url, record.name
     else:
-        endpoint = settings.endpoint_url or ""
+        endpoint, emulator = settings.endpoint_url or "", None
         if not _endpoint_reachable(endpoint):
             raise TargetError(f"no emulator answering at {endpoint} (is 'docker compose up' running?)")
     account = Clients(settings, endpoint_url=endpoint)("sts").get_caller_identity()["Account"]
-    return Target(settings, endpoint, account)
+    return Target(settings, endpoint, account, emulator)
 
 
 def _start(settings: Settings) -> tuple[emulators.EmulatorRecord, Outcome]:
