@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bootstrap.clients import Clients  # noqa: E402
+from bootstrap.emulators.process import pick_port  # noqa: E402
 from bootstrap.settings import Settings  # noqa: E402
 from tests.support import Api, burst_creates  # noqa: E402
 
@@ -113,7 +114,7 @@ def main() -> int:
         env.pop("AWS_ENDPOINT_URL", None)
         env.pop("AWS_ENDPOINT", None)
         try:
-            env["HARNESS_PORT"] = str(_free_port())
+            env["HARNESS_PORT"] = str(pick_port(4800))
             cold = bootstrap("up", env)
             warm = bootstrap("up", env)
             outputs = json.loads((Path(state_dir) / "outputs.json").read_text())
@@ -139,14 +140,6 @@ def main() -> int:
         finally:
             bootstrap("down", env)
     return 0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Background emulator processes: start detached, wait for health, remember by PID, stop by PID."""
 
+import http.client
 import json
 import os
 import signal
@@ -56,13 +57,16 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) != 0
 
 
-def pick_port(preferred: int) -> int:
-    """``preferred`` when nothing listens there, otherwise a port the kernel says is free."""
-    if port_is_free(preferred):
-        return preferred
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def pick_port(preferred: int, tries: int = 200) -> int:
+    """``preferred`` or the next free port above it.
+
+    Deliberately not a kernel-assigned port: those come from the ephemeral range, where polling a port
+    nothing listens on yet can connect a socket to itself (and then hold the port the emulator needs).
+    """
+    for port in range(preferred, preferred + tries):
+        if port_is_free(port):
+            return port
+    raise EmulatorError(f"no free port in {preferred}-{preferred + tries - 1}; choose one with --port")
 
 
 def is_alive(pid: int) -> bool:
@@ -87,7 +91,7 @@ def answers_health(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URL we built
             return response.status == 200
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
         return False
 
 

@@ -99,9 +99,7 @@ def test_function_crash_mid_request__502_then_the_next_request_succeeds(stack_fa
 def test_emulator_killed__up_restores_the_stack_and_says_data_is_gone(settings, tmp_path):
     if settings.target != EMBEDDED:
         pytest.skip("restarts the embedded emulator; this session targets an endpoint or AWS")
-    own = Settings(
-        emulator=settings.emulator, stack_name="restart", state_dir=tmp_path / "state", port=pick_port(45_000)
-    )
+    own = Settings(emulator=settings.emulator, stack_name="restart", state_dir=tmp_path / "state", port=pick_port(4700))
     try:
         outputs = stack.up(own, Progress(io.StringIO()))
         Api(outputs["api_url"], outputs["api_key"]).call({"operation": "create", "payload": {"Item": {"id": "kept?"}}})
