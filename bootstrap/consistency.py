@@ -4,13 +4,10 @@ import sys
 
 from bootstrap.emulators.process import (
     EmulatorRecord,
-    answers_health,
     clean_environment,
     is_alive,
-    owner_environment,
     pick_port,
-    poll_until,
-    spawn,
+    start_recorded,
     stop_recorded,
 )
 from bootstrap.report import Outcome
@@ -55,12 +52,16 @@ def ensure_proxy(settings: Settings, upstream: str) -> tuple[str | None, Outcome
         "--window-ms",
         f"{settings.consistency_window_ms:g}",
     ]
-    process = spawn(command, clean_environment(owner_environment(_record_path(settings))), log_path)
-    record = EmulatorRecord(_identity(settings, upstream), process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
-    record.save(_record_path(settings))
-    if not poll_until(lambda: answers_health(record.endpoint_url + "/_localstack/health"), START_TIMEOUT_S):
-        stop_proxy(settings)
-        raise TargetError(f"the consistency proxy did not start; see {log_path}")
+    record = start_recorded(
+        _identity(settings, upstream),
+        command,
+        clean_environment({}),
+        port,
+        _record_path(settings),
+        log_path,
+        "/_localstack/health",
+        START_TIMEOUT_S,
+    )
     return record.endpoint_url, Outcome.STARTED
 
 

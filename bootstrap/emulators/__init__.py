@@ -10,11 +10,10 @@ from bootstrap.emulators.process import (
     answers_health,
     clean_environment,
     is_alive,
-    owner_environment,
     pick_port,
     poll_until,
     port_is_free,
-    spawn,
+    start_recorded,
     stop_recorded,
 )
 from bootstrap.settings import Settings
@@ -56,21 +55,18 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
     # A port can stay taken for a moment after a crashed emulator's processes die.
     if settings.port and not poll_until(lambda: port_is_free(port), PORT_RELEASE_TIMEOUT_S):
         raise EmulatorError(f"port {port} is already in use; choose another with --port or HARNESS_PORT")
-    log_path = settings.state_dir / f"{settings.emulator}.log"
     backend.prepare(settings.state_dir)
     env = clean_environment(backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam))
-    env.update(owner_environment(_record_path(settings)))
-    process = spawn(backend.command(settings.state_dir), env, log_path)
-    record = EmulatorRecord(settings.emulator, process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
-    record.save(_record_path(settings))
-    health = record.endpoint_url + backend.HEALTH_PATH
-    if not poll_until(lambda: answers_health(health) or process.poll() is not None, START_TIMEOUT_S):
-        stop(settings)
-        message = f"{settings.emulator} did not answer {health} within {START_TIMEOUT_S:.0f} s; see {log_path}"
-        raise EmulatorError(message)
-    if process.poll() is not None:
-        _record_path(settings).unlink(missing_ok=True)
-        raise EmulatorError(f"{settings.emulator} exited with code {process.returncode} at start; see {log_path}")
+    record = start_recorded(
+        settings.emulator,
+        backend.command(settings.state_dir),
+        env,
+        port,
+        _record_path(settings),
+        settings.state_dir / f"{settings.emulator}.log",
+        backend.HEALTH_PATH,
+        START_TIMEOUT_S,
+    )
     return record, True
 
 

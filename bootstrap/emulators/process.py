@@ -115,6 +115,31 @@ def spawn(command: list[str], env: dict[str, str], log_path: Path) -> subprocess
         )
 
 
+def start_recorded(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    record_path: Path,
+    log_path: Path,
+    health_path: str,
+    timeout: float,
+) -> EmulatorRecord:
+    """Start a background process marked as the record's, save the record, and wait until it answers
+    ``health_path``. On failure, stop whatever it started and say where its log is."""
+    process = spawn(command, {**env, **owner_environment(record_path)}, log_path)
+    record = EmulatorRecord(name, process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
+    record.save(record_path)
+    health = record.endpoint_url + health_path
+    if not poll_until(lambda: answers_health(health) or process.poll() is not None, timeout):
+        stop_recorded(record_path)
+        raise EmulatorError(f"{name} did not answer {health} within {timeout:.0f} s; see {log_path}")
+    if process.poll() is not None:
+        stop_recorded(record_path)
+        raise EmulatorError(f"{name} exited with code {process.returncode} at start; see {log_path}")
+    return record
+
+
 def stop_process_group(pid: int, grace: float = 5.0) -> None:
     """SIGTERM the process group led by ``pid``; SIGKILL whatever is left after ``grace`` seconds."""
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
