@@ -25,10 +25,8 @@ def _identity(settings: Settings, upstream: str) -> str:
     return f"consistency-proxy window={settings.consistency_window_ms:g}ms upstream={upstream}"
 
 
-def ensure_proxy(settings: Settings, upstream: str) -> tuple[str | None, Outcome]:
-    """The proxy's URL when the window is set (else stop any proxy and return None)."""
-    if settings.consistency_window_ms <= 0:
-        return None, Outcome.STOPPED if stop_proxy(settings) else Outcome.ABSENT
+def ensure_proxy(settings: Settings, upstream: str) -> tuple[str, Outcome]:
+    """The proxy's URL for the settings' stale-read window (``up`` calls this only when one is set)."""
     if settings.target == AWS:
         raise TargetError("eventual-consistency injection is for local stacks: AWS is eventually consistent already")
     if settings.target == ENDPOINT and settings.endpoint_kind == "localstack":

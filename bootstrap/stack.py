@@ -152,8 +152,7 @@ def down(settings: Settings, progress: Progress | None = None, stop_emulator: bo
         progress.record("consistency", "proxy", Outcome.STOPPED)
     settings.outputs_path.unlink(missing_ok=True)
     if settings.target == EMBEDDED and stop_emulator:
-        running = emulators.running(settings)
-        name = running.name if running else settings.emulator
+        name = target.emulator or settings.emulator
         progress.step("emulator", name, lambda: (emulators.stop(settings), Outcome.STOPPED))
 
 

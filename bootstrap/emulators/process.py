@@ -69,6 +69,14 @@ def pick_port(preferred: int, tries: int = 200) -> int:
     raise EmulatorError(f"no free port in {preferred}-{preferred + tries - 1}; choose one with --port")
 
 
+def _stat_fields(stat_path: Path) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, ppid, pgrp, ...), or None."""
+    try:
+        return stat_path.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def is_alive(pid: int) -> bool:
     try:
         os.waitpid(pid, os.WNOHANG)  # reap it if it is our own exited child
@@ -81,10 +89,8 @@ def is_alive(pid: int) -> bool:
     except PermissionError:
         return True
     # A zombie (exited, not yet reaped) counts as gone.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return fields is None or fields[0] != "Z"
 
 
 def answers_health(url: str, timeout: float = 1.0) -> bool:
@@ -202,10 +208,7 @@ def group_members(pgid: int) -> list[int]:
     """Live (non-zombie) processes in a process group, read from /proc."""
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
+        fields = _stat_fields(stat)
+        if fields is not None and int(fields[2]) == pgid and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
