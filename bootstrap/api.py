@@ -70,7 +70,7 @@ def ensure_method(apigw: Any, api_id: str, resource_id: str, uri: str) -> tuple[
     integration = method.get("methodIntegration") or {}
     if integration.get("type") != "AWS_PROXY" or integration.get("uri") != uri:
         apigw.put_integration(**ids, type="AWS_PROXY", integrationHttpMethod="POST", uri=uri)
-        outcome = outcome if outcome is Outcome.CREATED else Outcome.UPDATED
+        outcome = outcome.after_change()
     return None, outcome
 
 
@@ -122,7 +122,7 @@ def ensure_stage(apigw: Any, api_id: str, stage: str, redeploy: bool, throttle: 
             {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(throttle.burst_limit)},
         ]
         current = apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=patch)
-        outcome = outcome if outcome is Outcome.CREATED else Outcome.UPDATED
+        outcome = outcome.after_change()
     return current, outcome
 
 

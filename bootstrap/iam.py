@@ -54,10 +54,10 @@ def ensure_role(
         outcome = Outcome.CREATED
     if _as_dict(role.get("AssumeRolePolicyDocument", TRUST_POLICY)) != TRUST_POLICY:
         iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(TRUST_POLICY))
-        outcome = outcome if outcome is Outcome.CREATED else Outcome.UPDATED
+        outcome = outcome.after_change()
     if read_inline_policy(iam, role_name, policy_name) != policy:
         iam.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(policy))
-        outcome = outcome if outcome is Outcome.CREATED else Outcome.UPDATED
+        outcome = outcome.after_change()
     return role, outcome
 
 

@@ -19,6 +19,10 @@ class Outcome(StrEnum):
     REUSED = "reused"
     STOPPED = "stopped"
 
+    def after_change(self) -> "Outcome":
+        """What a resource's outcome becomes once ``ensure_*`` changed it: created stays created."""
+        return self if self is Outcome.CREATED else Outcome.UPDATED
+
 
 class Progress:
     """Runs steps, prints ``  <resource>  <name>  <outcome>  <seconds>``, and remembers the outcomes."""

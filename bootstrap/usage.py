@@ -74,7 +74,7 @@ def ensure_usage_plan(apigw: Any, spec: PlanSpec, key_id: str, tags: dict[str, s
     attached = paginate(apigw, "get_usage_plan_keys", "items", usagePlanId=plan["id"])
     if not any(key["id"] == key_id for key in attached):
         apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key_id, keyType="API_KEY")
-        outcome = outcome if outcome is Outcome.CREATED else Outcome.UPDATED
+        outcome = outcome.after_change()
     return plan, outcome
 
 
