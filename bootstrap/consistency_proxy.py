@@ -10,8 +10,16 @@ consistent, so code that reads its own writes naively passes locally and fails o
 - GetItem without ``ConsistentRead: true`` within ``window`` seconds of a write to that key: answered
   with the old version (or no item).
 
-Query, Scan and batch calls pass through (reads stay consistent there). Run:
-``python -m bootstrap.consistency_proxy --upstream http://127.0.0.1:4566 --port 4600 --window-ms 1500``.
+Query, Scan and batch calls pass through (reads stay consistent there).
+
+Two ways to run it:
+- one proxy per stack, on this machine (``up`` starts it for the embedded emulator):
+  ``python -m bootstrap.consistency_proxy --upstream http://127.0.0.1:4566 --port 4600 --window-ms 1500``;
+- shared, beside an emulator whose functions run elsewhere (inside the project's Docker images, where
+  only a proxy in the same container is reachable from the functions): ``--shared --bind 0.0.0.0``.
+  No table is stale until ``up`` sets its window through the control API:
+  ``PUT /_harness/consistency/<table>`` ``{"window_ms": 1500}``, ``DELETE`` the same path to end it,
+  ``GET /_harness/consistency`` to list, ``GET /_harness/health`` for the URL the functions use.
 """
 
 import argparse
@@ -31,13 +39,33 @@ WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
 
+CONTROL_PREFIX = "/_harness/"
+
+
 class StaleReads:
-    """Remembers, per (table, key), the version a stale read returns and until when."""
+    """Remembers, per (table, key), the version a stale read returns and until when.
+
+    ``window_s`` applies to every table; ``windows`` (set at run time) to one table each, overriding it.
+    """
 
     def __init__(self, window_s: float, key_attributes: tuple[str, ...]) -> None:
         self.window_s, self.key_attributes = window_s, key_attributes
+        self.windows: dict[str, float] = {}
         self._versions: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._lock = threading.Lock()
+
+    def window_for(self, table: str) -> float:
+        return self.windows.get(table, self.window_s)
+
+    def set_window(self, table: str, window_s: float | None) -> None:
+        """Give ``table`` its own window (``None``: back to the default, and forget its versions)."""
+        with self._lock:
+            if window_s is None:
+                self.windows.pop(table, None)
+                prefix = json.dumps([table])[:-1]
+                self._versions = {slot: v for slot, v in self._versions.items() if not slot.startswith(prefix)}
+            else:
+                self.windows[table] = window_s
 
     def _slot(self, table: str, key: dict[str, Any]) -> str:
         return json.dumps([table, {name: key.get(name) for name in self.key_attributes}], sort_keys=True)
@@ -53,7 +81,7 @@ class StaleReads:
             # Within an open window the version readers may still see is the one from before the first write.
             if slot in self._versions and self._versions[slot][0] > time.monotonic():
                 old_item = self._versions[slot][1]
-            self._versions[slot] = (time.monotonic() + self.window_s, old_item)
+            self._versions[slot] = (time.monotonic() + self.window_for(table), old_item)
 
     def stale_version(self, table: str, key: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
         """(True, old item or None) while the key's window is open; (False, None) after."""
@@ -62,7 +90,7 @@ class StaleReads:
         return (True, old_item) if until > time.monotonic() else (False, None)
 
 
-def make_handler(upstream: str, stale: StaleReads) -> type[BaseHTTPRequestHandler]:
+def make_handler(upstream: str, stale: StaleReads, function_url: str) -> type[BaseHTTPRequestHandler]:
     target = urllib.parse.urlsplit(upstream)
     # Emulators treat these as the account's root, allowed everything: the proxy only reads old versions.
     reader = boto3.client(
@@ -99,8 +127,46 @@ def make_handler(upstream: str, stale: StaleReads) -> type[BaseHTTPRequestHandle
             self.end_headers()
             self.wfile.write(body)
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def _json(self, status: int, document: Any) -> None:
+            self._reply(status, [("Content-Type", "application/json")], json.dumps(document).encode())
+
+        def _control(self, body: bytes) -> None:
+            """The proxy's own API: health (with the URL functions use) and per-table windows."""
+            path = urllib.parse.urlsplit(self.path).path[len(CONTROL_PREFIX) :]
+            table = urllib.parse.unquote(path.removeprefix("consistency/")) if "/" in path else ""
+            if path == "health" and self.command == "GET":
+                return self._json(200, {"status": "ok", "function_url": function_url})
+            if path == "consistency" and self.command == "GET":
+                windows = {name: seconds * 1000 for name, seconds in stale.windows.items()}
+                return self._json(200, {"default_window_ms": stale.window_s * 1000, "tables": windows})
+            if not table or not path.startswith("consistency/"):
+                return self._json(404, {"error": f"no such control path: {self.path}"})
+            if self.command == "DELETE":
+                stale.set_window(table, None)
+                return self._json(200, {"table": table, "window_ms": stale.window_s * 1000})
+            if self.command != "PUT":
+                return self._json(405, {"error": "use GET, PUT or DELETE"})
+            try:
+                window_ms = float(json.loads(body or b"{}")["window_ms"])
+            except (ValueError, KeyError, TypeError):
+                return self._json(400, {"error": 'send {"window_ms": <number of milliseconds, 0 or more>}'})
+            if not 0 <= window_ms <= 3_600_000:
+                return self._json(400, {"error": "window_ms must be between 0 and 3600000"})
+            stale.set_window(table, window_ms / 1000)
+            return self._json(200, {"table": table, "window_ms": window_ms})
+
+        def _any(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.startswith(CONTROL_PREFIX):
+                self._control(body)
+            elif self.command == "POST":
+                self._dynamodb(body)
+            else:
+                self._reply(*self._forward(body))
+
+        do_GET = do_PUT = do_DELETE = do_PATCH = do_POST = _any
+
+        def _dynamodb(self, body: bytes) -> None:
             operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
             if operation == "GetItem":
                 request = json.loads(body or b"{}")
@@ -109,7 +175,7 @@ def make_handler(upstream: str, stale: StaleReads) -> type[BaseHTTPRequestHandle
                     answer = {"Item": old_item} if old_item else {}
                     self._reply(200, [("Content-Type", "application/x-amz-json-1.0")], json.dumps(answer).encode())
                     return
-            if operation in WRITES:
+            if operation in WRITES and stale.window_for(json.loads(body or b"{}").get("TableName", "")) > 0:
                 self._write(operation, body)
                 return
             self._reply(*self._forward(body))
@@ -123,29 +189,30 @@ def make_handler(upstream: str, stale: StaleReads) -> type[BaseHTTPRequestHandle
                 stale.record_write(table, key, old_item)
             self._reply(status, headers, answer)
 
-        do_GET = do_PUT = do_DELETE = do_PATCH = lambda self: self._reply(
-            *self._forward(  # noqa: E731
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            )
-        )
-
     return Handler
 
 
-def serve(upstream: str, port: int, window_s: float, key_attributes: tuple[str, ...]) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(upstream, StaleReads(window_s, key_attributes)))
+def serve(
+    upstream: str, port: int, window_s: float, key_attributes: tuple[str, ...], bind: str = "127.0.0.1"
+) -> ThreadingHTTPServer:
+    """The proxy, listening on ``bind:port``; functions reach it at ``http://127.0.0.1:port`` beside it."""
+    handler = make_handler(upstream, StaleReads(window_s, key_attributes), f"http://127.0.0.1:{port}")
+    server = ThreadingHTTPServer((bind, port), handler)
     server.daemon_threads = True
     return server
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--upstream", required=True)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--upstream", required=True, help="the emulator, e.g. http://127.0.0.1:4566")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--window-ms", type=float, default=1000)
+    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
+    parser.add_argument("--window-ms", type=float, default=1000, help="stale-read window of every table")
+    parser.add_argument("--shared", action="store_true", help="no default window: tables are set through the API")
     parser.add_argument("--key-attributes", default="id")
     args = parser.parse_args()
-    server = serve(args.upstream, args.port, args.window_ms / 1000, tuple(args.key_attributes.split(",")))
+    window_s = 0.0 if args.shared else args.window_ms / 1000
+    server = serve(args.upstream, args.port, window_s, tuple(args.key_attributes.split(",")), args.bind)
     server.serve_forever()
 
 

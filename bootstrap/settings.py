@@ -86,6 +86,12 @@ class Settings:
     plan_quota_per_day: int = 100_000
     # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see consistency_proxy.py)
     consistency_window_ms: float = 0.0
+    # A shared consistency proxy beside the endpoint's emulator (the project's Docker images run one on
+    # port 4600), as this process reaches it. Unset: a proxy of the stack's own, where functions run here.
+    consistency_proxy_url: str | None = None
+    # The endpoint's functions run as processes on this machine (the embedded emulator reached as an
+    # endpoint, as the tests' extra stacks do), so a proxy on this machine's loopback reaches them.
+    functions_run_here: bool = False
     state_dir: Path = field(default=PROJECT_ROOT / ".stack")
 
     @classmethod
@@ -100,6 +106,7 @@ class Settings:
             target=target,
             endpoint_url=endpoint if target == ENDPOINT else None,
             public_endpoint_url=env.get("HARNESS_PUBLIC_ENDPOINT") or None,
+            consistency_proxy_url=env.get("HARNESS_CONSISTENCY_PROXY_URL") or None,
             endpoint_kind=env.get("HARNESS_ENDPOINT_KIND", cls.endpoint_kind),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or cls.region,
             stack_name=env.get("HARNESS_STACK", DEFAULT_STACK),

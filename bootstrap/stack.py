@@ -123,6 +123,7 @@ def _outputs(target: Target, api_id: str, key_value: str, function_arn: str, rol
         "policy_name": names.policy,
         "rest_api_id": api_id,
         "stage": settings.stage,
+        "consistency_proxy_url": consistency.public_proxy_url(settings),
     }
 
 

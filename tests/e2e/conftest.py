@@ -74,6 +74,8 @@ def extra_stack_settings(settings: Settings, outputs: dict[str, Any], state_dir:
         target=ENDPOINT if settings.target == EMBEDDED else settings.target,
         endpoint_url=outputs["endpoint_url"],
         endpoint_kind=outputs["emulator"] or settings.endpoint_kind,
+        functions_run_here=settings.target == EMBEDDED or settings.functions_run_here,
+        consistency_proxy_url=outputs.get("consistency_proxy_url") or settings.consistency_proxy_url,
         stack_name=f"e2e-{uuid.uuid4().hex[:8]}",
         state_dir=state_dir,
         **overrides,

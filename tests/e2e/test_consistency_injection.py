@@ -7,12 +7,12 @@ and polling with a deadline.
 import io
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 
 from bootstrap import stack
 from bootstrap.report import Progress
+from bootstrap.target import TargetError
 from tests.e2e.conftest import extra_stack_settings
 from tests.support import Api, poll
 
@@ -23,16 +23,14 @@ WINDOW_MS = 1500
 @pytest.fixture(scope="module")
 def stale_api(settings, outputs, backend, tmp_path_factory) -> Iterator[Api]:
     """One stack with a stale-read window for the whole module, on the session's emulator."""
-    on_this_host = outputs["target"] == "embedded"
-    if backend == "localstack" and not on_this_host:
-        pytest.skip("the proxy listens on this machine's loopback, out of reach of LocalStack's Lambda containers")
     if backend == "aws":
         pytest.skip("AWS is eventually consistent already")
     stale = extra_stack_settings(settings, outputs, tmp_path_factory.mktemp("stale"), consistency_window_ms=WINDOW_MS)
-    if backend == "localstack":
-        stale = replace(stale, endpoint_kind="localstack-host")  # its functions are local processes
     try:
-        created = stack.up(stale, Progress(io.StringIO()))
+        try:
+            created = stack.up(stale, Progress(io.StringIO()))
+        except TargetError as error:  # no proxy can reach this emulator's functions: up says why
+            pytest.skip(f"up --consistency-window-ms refused: {error}")
         yield Api(created["api_url"], created["api_key"])
     finally:
         stack.down(stale, Progress(io.StringIO()))
