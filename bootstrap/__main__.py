@@ -1,6 +1,7 @@
 """``python -m bootstrap up | down | status | sweep``: provision the stack on the chosen target."""
 
 import argparse
+import os
 import sys
 import time
 from datetime import timedelta
@@ -49,7 +50,8 @@ def _print_ready(outputs: dict, seconds: float) -> None:
     print("\nTry it:\n")
     print(f"  curl -s -X POST '{url}' \\\n    -H 'x-api-key: {key}' -H 'Content-Type: application/json' \\")
     print(f"    -d '{body % outputs['table_name']}'\n")
-    print("Outputs: .stack/outputs.json   Stop everything: python -m bootstrap down")
+    stop = os.environ.get("HARNESS_STOP_COMMAND") or "./harness down"
+    print(f"Outputs: .stack/outputs.json   Stop everything: {stop}")
 
 
 def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:

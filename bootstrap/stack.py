@@ -6,7 +6,7 @@ from typing import Any
 from bootstrap import api, consistency, emulators, function, iam, package, table, usage
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import EMBEDDED, ENDPOINT, Settings
-from bootstrap.target import Target, resolve
+from bootstrap.target import Target, endpoint_reachable, resolve
 
 
 def stack_tags(settings: Settings) -> dict[str, str]:
@@ -161,6 +161,8 @@ def status(settings: Settings) -> dict[str, Any] | None:
     """The saved outputs if the stack's target still answers, else None."""
     if settings.target == EMBEDDED and emulators.running(settings) is None:
         return None
+    if settings.target == ENDPOINT and not endpoint_reachable(settings.endpoint_url or ""):
+        return None  # e.g. outputs left on the host by a Compose stack that is down now
     try:
         return json.loads(settings.outputs_path.read_text())
     except FileNotFoundError:

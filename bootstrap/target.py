@@ -40,7 +40,7 @@ class Target:
         return f"{self.public_endpoint_url}/_aws/execute-api/{api_id}/{stage}/{path}"
 
 
-def _endpoint_reachable(url: str) -> bool:
+def endpoint_reachable(url: str) -> bool:
     """LocalStack and MiniStack both answer LocalStack's health path."""
     return answers_health(url.rstrip("/") + "/_localstack/health", timeout=3)
 
@@ -77,7 +77,7 @@ def resolve(settings: Settings, progress: Progress, start_emulator: bool = True)
         endpoint, emulator = record.endpoint_url, record.name
     else:
         endpoint, emulator = settings.endpoint_url or "", None
-        if not _endpoint_reachable(endpoint):
+        if not endpoint_reachable(endpoint):
             raise TargetError(f"no emulator answering at {endpoint} (is 'docker compose up' running?)")
     account = Clients(settings, endpoint_url=endpoint)("sts").get_caller_identity()["Account"]
     return Target(settings, endpoint, account, emulator)

@@ -1,6 +1,7 @@
 """End-to-end fixtures: one stack per session on the selected target, always taken down if we made it."""
 
 import io
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -13,38 +14,52 @@ from bootstrap import stack
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
-from tests.session_target import localstack_container, plan_session
+from tests.docker_targets import compose_stack, localstack_container
+from tests.session_target import plan_session
 from tests.support import Api, wait_for_key
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings.from_env()
-
-
-@pytest.fixture(scope="session")
-def outputs(settings: Settings) -> Iterator[dict[str, Any]]:
-    """The stack's outputs. Reuses a stack that is already up (and leaves it); otherwise ups one and downs it."""
+def session_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, dict[str, Any]]]:
+    """(settings, outputs) of the session's stack. Reuses a stack that is already up (and leaves it);
+    otherwise brings one up on the selected target and always takes it down."""
+    settings = Settings.from_env()
     plan = plan_session(settings)
     if plan.kind == "skip":
         pytest.skip(plan.reason)
+    if plan.kind == "compose":
+        state_dir = tmp_path_factory.mktemp("compose-state")
+        with compose_stack(settings, state_dir, plan.emulator) as compose_settings:
+            yield compose_settings, json.loads((state_dir / "outputs.json").read_text())
+        return
     if plan.kind == "testcontainers":
         with localstack_container(settings) as container_settings:
             yield from _own_stack(container_settings)
         return
     existing = stack.status(settings)
     if existing is not None and existing["target"] == settings.target:
-        yield existing
+        yield settings, existing
         return
     yield from _own_stack(settings)
 
 
-def _own_stack(settings: Settings) -> Iterator[dict[str, Any]]:
+def _own_stack(settings: Settings) -> Iterator[tuple[Settings, dict[str, Any]]]:
     log = io.StringIO()
     try:
-        yield stack.up(settings, Progress(log))
+        yield settings, stack.up(settings, Progress(log))
     finally:
         stack.down(settings, Progress(log))
+
+
+@pytest.fixture(scope="session")
+def settings(session_stack: tuple[Settings, dict[str, Any]]) -> Settings:
+    """The settings the session's stack was deployed with (a Docker target's endpoint included)."""
+    return session_stack[0]
+
+
+@pytest.fixture(scope="session")
+def outputs(session_stack: tuple[Settings, dict[str, Any]]) -> dict[str, Any]:
+    return session_stack[1]
 
 
 @pytest.fixture(scope="session")

@@ -26,3 +26,17 @@ def test_localstack_docker_with_engine__uses_testcontainers():
 def test_endpoint_switch__wins_over_the_emulator_choice():
     settings = Settings.from_env({"HARNESS_EMULATOR": LOCALSTACK_DOCKER, "AWS_ENDPOINT_URL": "http://localhost:4566"})
     assert plan_session(settings, engine_available=lambda: True).kind == "stack"
+
+
+@pytest.mark.parametrize(
+    ("emulator", "profile"), [("compose-localstack", "localstack"), ("compose-ministack", "ministack")]
+)
+def test_compose_targets_with_engine__compose_with_that_emulator(emulator, profile):
+    plan = plan_session(Settings.from_env({"HARNESS_EMULATOR": emulator}), engine_available=lambda: True)
+    assert (plan.kind, plan.emulator) == ("compose", profile)
+
+
+@pytest.mark.parametrize("emulator", ["compose-localstack", "compose-ministack", LOCALSTACK_DOCKER])
+def test_docker_targets_without_engine__skip_naming_the_setting(emulator):
+    plan = plan_session(Settings.from_env({"HARNESS_EMULATOR": emulator}), engine_available=lambda: False)
+    assert plan.kind == "skip" and f"HARNESS_EMULATOR={emulator}" in plan.reason and "Docker engine" in plan.reason
