@@ -2,6 +2,7 @@
 
 Runs on its own emulator (own state folder, own free port), so a stack you have up is left alone.
 Usage: python benchmarks/bench.py [--requests 300] [--clients 16] [--emulator ministack]
+       python benchmarks/bench.py --docker compose-localstack|compose-ministack   (needs a Docker engine)
 """
 
 import argparse
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bootstrap.clients import Clients  # noqa: E402
 from bootstrap.emulators.process import pick_port  # noqa: E402
 from bootstrap.settings import Settings  # noqa: E402
+from tests.docker_targets import compose_stack  # noqa: E402
 from tests.support import Api, burst_creates  # noqa: E402
 
 
@@ -90,55 +92,74 @@ def measure_load(api: Api, requests_total: int, clients: int, label: str) -> Non
     print(f"{label + ' latency':<24} {summary(result.latencies_s)}")
 
 
+# Measure the emulated path itself, not the usage plan's (deliberately low) default throttle.
+UNTHROTTLED = {
+    "HARNESS_PLAN_RATE_LIMIT": "10000",
+    "HARNESS_PLAN_BURST_LIMIT": "5000",
+    "HARNESS_STAGE_RATE_LIMIT": "10000",
+    "HARNESS_STAGE_BURST_LIMIT": "5000",
+}
+
+
+def measure(settings: Settings, outputs: dict, args: argparse.Namespace) -> None:
+    """Latency through the API next to a direct GetItem, then a cold and a warm burst."""
+    dynamodb = Clients(settings, endpoint_url=outputs["endpoint_url"])("dynamodb")
+    series = measure_latency(outputs["api_url"], outputs["api_key"], dynamodb, outputs["table_name"], args.requests)
+    for name, samples in series.items():
+        print(f"{name:<24} {summary(samples)}")
+    ratio = statistics.median(series["read through the API"]) / statistics.median(series["direct GetItem (boto3)"])
+    print(f"read through the API / direct GetItem (medians): {ratio:.1f}x")
+    api = Api(outputs["api_url"], outputs["api_key"])
+    # First burst: the emulator starts one execution environment per concurrent request (cold starts).
+    measure_load(api, args.requests, args.clients, "cold burst")
+    # Second burst: every environment is warm, as in a long test session.
+    measure_load(api, args.requests, args.clients, "warm burst")
+
+
+def bench_embedded(args: argparse.Namespace, state_dir: str) -> None:
+    env = {
+        **os.environ,
+        **UNTHROTTLED,
+        "HARNESS_STATE_DIR": state_dir,
+        "HARNESS_EMULATOR": args.emulator,
+        "HARNESS_PORT": str(pick_port(4800)),
+        "HARNESS_TARGET": "embedded",
+        "HARNESS_STACK": "bench",
+    }
+    env.pop("AWS_ENDPOINT_URL", None)
+    env.pop("AWS_ENDPOINT", None)
+    try:
+        cold = bootstrap("up", env)
+        warm = bootstrap("up", env)
+        print(f"emulator: {args.emulator}   machine: {os.cpu_count()} cores   python {sys.version.split()[0]}")
+        print(f"up from nothing (emulator start + every resource): {cold:5.2f} s")
+        print(f"up again, nothing to change:                       {warm:5.2f} s")
+        measure(Settings.from_env(env), json.loads((Path(state_dir) / "outputs.json").read_text()), args)
+    finally:
+        bootstrap("down", env)
+
+
+def bench_compose(args: argparse.Namespace, state_dir: str) -> None:
+    """``docker compose up`` (images built or cached), timed until the bootstrap has deployed the stack."""
+    emulator = args.docker.removeprefix("compose-")
+    started = time.perf_counter()
+    with compose_stack(Settings(), Path(state_dir), emulator, {**UNTHROTTLED, "HARNESS_STACK": "bench"}) as settings:
+        ready = time.perf_counter() - started
+        print(f"docker compose up ({emulator}) until the stack is deployed: {ready:5.2f} s   {os.cpu_count()} cores")
+        measure(settings, json.loads((Path(state_dir) / "outputs.json").read_text()), args)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300, help="requests per latency series and in the load burst")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients in the load burst")
     parser.add_argument("--emulator", default=os.environ.get("HARNESS_EMULATOR", "ministack"))
+    parser.add_argument(
+        "--docker", choices=["compose-localstack", "compose-ministack"], help="a Docker Compose stack instead"
+    )
     args = parser.parse_args()
-
     with tempfile.TemporaryDirectory(prefix="harness-bench-") as state_dir:
-        env = {
-            **os.environ,
-            "HARNESS_STATE_DIR": state_dir,
-            "HARNESS_EMULATOR": args.emulator,
-            "HARNESS_PORT": "",
-            "HARNESS_TARGET": "embedded",
-            "HARNESS_STACK": "bench",
-            # Measure the emulated path itself, not the usage plan's (deliberately low) default throttle.
-            "HARNESS_PLAN_RATE_LIMIT": "10000",
-            "HARNESS_PLAN_BURST_LIMIT": "5000",
-            "HARNESS_STAGE_RATE_LIMIT": "10000",
-            "HARNESS_STAGE_BURST_LIMIT": "5000",
-        }
-        env.pop("AWS_ENDPOINT_URL", None)
-        env.pop("AWS_ENDPOINT", None)
-        try:
-            env["HARNESS_PORT"] = str(pick_port(4800))
-            cold = bootstrap("up", env)
-            warm = bootstrap("up", env)
-            outputs = json.loads((Path(state_dir) / "outputs.json").read_text())
-            settings = Settings.from_env(env)
-            dynamodb = Clients(settings, endpoint_url=outputs["endpoint_url"])("dynamodb")
-            print(f"emulator: {args.emulator}   machine: {os.cpu_count()} cores   python {sys.version.split()[0]}")
-            print(f"up from nothing (emulator start + every resource): {cold:5.2f} s")
-            print(f"up again, nothing to change:                       {warm:5.2f} s")
-            series = measure_latency(
-                outputs["api_url"], outputs["api_key"], dynamodb, outputs["table_name"], args.requests
-            )
-            for name, samples in series.items():
-                print(f"{name:<24} {summary(samples)}")
-            ratio = statistics.median(series["read through the API"]) / statistics.median(
-                series["direct GetItem (boto3)"]
-            )
-            print(f"read through the API / direct GetItem (medians): {ratio:.1f}x")
-            api = Api(outputs["api_url"], outputs["api_key"])
-            # First burst: the emulator starts one execution environment per concurrent request (cold starts).
-            measure_load(api, args.requests, args.clients, "cold burst")
-            # Second burst: every environment is warm, as in a long test session.
-            measure_load(api, args.requests, args.clients, "warm burst")
-        finally:
-            bootstrap("down", env)
+        (bench_compose if args.docker else bench_embedded)(args, state_dir)
     return 0
 
 

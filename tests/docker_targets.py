@@ -74,9 +74,10 @@ def check_base_image() -> None:
             ) from error
 
 
-def _compose_env(project: str, state_dir: Path, port: int, proxy_port: int) -> dict[str, str]:
+def _compose_env(project: str, state_dir: Path, port: int, proxy_port: int, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HARNESS_"))}
     env.update(
+        extra,
         COMPOSE_PROJECT_NAME=project,
         HARNESS_DOCKER_PORT=str(port),
         HARNESS_DOCKER_PROXY_PORT=str(proxy_port),
@@ -107,15 +108,18 @@ def _leftovers(project: str) -> list[str]:
 
 
 @contextmanager
-def compose_stack(settings: Settings, state_dir: Path, emulator: str) -> Iterator[Settings]:
+def compose_stack(
+    settings: Settings, state_dir: Path, emulator: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Settings]:
     """``docker compose up -d`` (``emulator``: localstack, or ministack for the profile), then ``down -v``.
 
     Yields settings pointing at the stack the Compose bootstrap deployed; its outputs are in ``state_dir``.
+    ``extra_env`` reaches Compose (and the bootstrap's settings: HARNESS_PLAN_RATE_LIMIT and the like).
     """
     check_base_image()
     project = f"harness-e2e-{uuid.uuid4().hex[:8]}"
     port, proxy_port = pick_port(4566), pick_port(4600)
-    env = _compose_env(project, state_dir, port, proxy_port)
+    env = _compose_env(project, state_dir, port, proxy_port, extra_env or {})
     services = ["localstack", "bootstrap"] if emulator == "localstack" else ["ministack", "bootstrap-ministack"]
     profile = ["--profile", "ministack"] if emulator == "ministack" else []
     try:
