@@ -11,9 +11,9 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bootstrap.emulators.process import answers_health, pick_port, poll_until
@@ -30,6 +30,12 @@ BOOTSTRAP_TIMEOUT_S = 300.0
 
 class DockerTargetError(RuntimeError):
     """The Docker target cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class DockerTarget:
+    settings: Settings  # pointing the bootstrap and the tests at the container
+    read_log: Callable[[], str]  # the emulator container's log so far
 
 
 def docker_engine_available() -> bool:
@@ -110,10 +116,10 @@ def _leftovers(project: str) -> list[str]:
 @contextmanager
 def compose_stack(
     settings: Settings, state_dir: Path, emulator: str, extra_env: dict[str, str] | None = None
-) -> Iterator[Settings]:
+) -> Iterator[DockerTarget]:
     """``docker compose up -d`` (``emulator``: localstack, or ministack for the profile), then ``down -v``.
 
-    Yields settings pointing at the stack the Compose bootstrap deployed; its outputs are in ``state_dir``.
+    Yields the target of the stack the Compose bootstrap deployed; its outputs are in ``state_dir``.
     ``extra_env`` reaches Compose (and the bootstrap's settings: HARNESS_PLAN_RATE_LIMIT and the like).
     """
     check_base_image()
@@ -131,7 +137,7 @@ def compose_stack(
             logs = _docker("compose", *profile, "logs", services[1], env=env, timeout=60)
             raise DockerTargetError(f"the Compose bootstrap failed:\n{logs[-3000:]}")
         outputs = json.loads(outputs_path.read_text())
-        yield replace(
+        stack_settings = replace(
             settings,
             target=ENDPOINT,
             endpoint_url=outputs["endpoint_url"],
@@ -139,6 +145,7 @@ def compose_stack(
             consistency_proxy_url=outputs["consistency_proxy_url"],
             state_dir=state_dir,
         )
+        yield DockerTarget(stack_settings, lambda: _docker("compose", *profile, "logs", services[0], env=env))
     finally:
         _docker("compose", *profile, "down", "--volumes", "--remove-orphans", "--timeout", "10", env=env, timeout=300)
         left = _leftovers(project)
@@ -163,8 +170,8 @@ def _remove_orphaned_containers() -> None:
 
 
 @contextmanager
-def localstack_container(settings: Settings) -> Iterator[Settings]:
-    """LocalStack (the project's image) through testcontainers; yields settings pointing the bootstrap at it.
+def localstack_container(settings: Settings) -> Iterator[DockerTarget]:
+    """LocalStack (the project's image) through testcontainers; yields the target pointing the bootstrap at it.
 
     Ryuk, testcontainers' reaper, is an image that cannot be pulled here, so it is disabled: the container
     is removed when the session ends, and one left by a killed session is removed by the next.
@@ -184,6 +191,7 @@ def localstack_container(settings: Settings) -> Iterator[Settings]:
         proxy = f"http://127.0.0.1:{container.get_exposed_port(4600)}"
         if not poll_until(lambda: answers_health(f"{proxy}/_harness/health"), 30):
             raise DockerTargetError(f"the consistency proxy in the LocalStack container did not answer at {proxy}")
-        yield replace(
+        container_settings = replace(
             settings, target=ENDPOINT, endpoint_url=endpoint, endpoint_kind="localstack", consistency_proxy_url=proxy
         )
+        yield DockerTarget(container_settings, lambda: b"".join(container.get_logs()).decode(errors="replace"))

@@ -4,7 +4,7 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,47 +19,69 @@ from tests.session_target import plan_session
 from tests.support import Api, wait_for_key
 
 
+@dataclass(frozen=True)
+class SessionStack:
+    settings: Settings  # what the stack was deployed with (a Docker target's endpoint included)
+    outputs: dict[str, Any]
+    read_emulator_log: Callable[[], str] | None = None  # None: no emulator log to read (AWS, a foreign endpoint)
+
+
 @pytest.fixture(scope="session")
-def session_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, dict[str, Any]]]:
-    """(settings, outputs) of the session's stack. Reuses a stack that is already up (and leaves it);
-    otherwise brings one up on the selected target and always takes it down."""
+def session_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SessionStack]:
+    """The session's stack. Reuses a stack that is already up (and leaves it); otherwise brings one up on
+    the selected target and always takes it down."""
     settings = Settings.from_env()
     plan = plan_session(settings)
     if plan.kind == "skip":
         pytest.skip(plan.reason)
     if plan.kind == "compose":
         state_dir = tmp_path_factory.mktemp("compose-state")
-        with compose_stack(settings, state_dir, plan.emulator) as compose_settings:
-            yield compose_settings, json.loads((state_dir / "outputs.json").read_text())
+        with compose_stack(settings, state_dir, plan.emulator) as target:
+            outputs = json.loads((state_dir / "outputs.json").read_text())
+            yield SessionStack(target.settings, outputs, target.read_log)
         return
     if plan.kind == "testcontainers":
-        with localstack_container(settings) as container_settings:
-            yield from _own_stack(container_settings)
+        with localstack_container(settings) as target:
+            yield from _own_stack(target.settings, target.read_log)
         return
     existing = stack.status(settings)
     if existing is not None and existing["target"] == settings.target:
-        yield settings, existing
+        yield SessionStack(settings, existing, _embedded_log(settings, existing))
         return
-    yield from _own_stack(settings)
+    yield from _own_stack(settings, None)
 
 
-def _own_stack(settings: Settings) -> Iterator[tuple[Settings, dict[str, Any]]]:
+def _embedded_log(settings: Settings, outputs: dict[str, Any]) -> Callable[[], str] | None:
+    if outputs["target"] != EMBEDDED:
+        return None
+    return lambda: (settings.state_dir / f"{outputs['emulator']}.log").read_text(errors="replace")
+
+
+def _own_stack(settings: Settings, read_log: Callable[[], str] | None) -> Iterator[SessionStack]:
     log = io.StringIO()
     try:
-        yield settings, stack.up(settings, Progress(log))
+        outputs = stack.up(settings, Progress(log))
+        yield SessionStack(settings, outputs, read_log or _embedded_log(settings, outputs))
     finally:
         stack.down(settings, Progress(log))
 
 
 @pytest.fixture(scope="session")
-def settings(session_stack: tuple[Settings, dict[str, Any]]) -> Settings:
-    """The settings the session's stack was deployed with (a Docker target's endpoint included)."""
-    return session_stack[0]
+def settings(session_stack: SessionStack) -> Settings:
+    return session_stack.settings
 
 
 @pytest.fixture(scope="session")
-def outputs(session_stack: tuple[Settings, dict[str, Any]]) -> dict[str, Any]:
-    return session_stack[1]
+def outputs(session_stack: SessionStack) -> dict[str, Any]:
+    return session_stack.outputs
+
+
+@pytest.fixture(scope="session")
+def emulator_log(session_stack: SessionStack) -> Callable[[], str]:
+    """Reads the log of the emulator serving the session (a file, or a container's log)."""
+    if session_stack.read_emulator_log is None:
+        pytest.skip("no emulator log to read: the session targets AWS or an endpoint it did not start")
+    return session_stack.read_emulator_log
 
 
 @pytest.fixture(scope="session")
