@@ -7,6 +7,7 @@ from types import ModuleType
 from bootstrap.emulators.process import (
     EmulatorError,
     EmulatorRecord,
+    PortTakenError,
     answers_health,
     clean_environment,
     is_alive,
@@ -21,6 +22,7 @@ from bootstrap.settings import Settings
 AVAILABLE = ("ministack", "localstack")
 START_TIMEOUT_S = 60.0
 PORT_RELEASE_TIMEOUT_S = 5.0
+PORT_ATTEMPTS = 3
 
 
 def _backend(name: str) -> ModuleType:
@@ -51,23 +53,32 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
         return current, False
     backend = _backend(settings.emulator)
     stop_recorded(_record_path(settings))  # what a crashed emulator left behind, orphans included
-    port = settings.port or pick_port(backend.DEFAULT_PORT)
     # A port can stay taken for a moment after a crashed emulator's processes die.
-    if settings.port and not poll_until(lambda: port_is_free(port), PORT_RELEASE_TIMEOUT_S):
-        raise EmulatorError(f"port {port} is already in use; choose another with --port or HARNESS_PORT")
+    if settings.port and not poll_until(lambda: port_is_free(settings.port), PORT_RELEASE_TIMEOUT_S):
+        raise EmulatorError(f"port {settings.port} is already in use; choose another with --port or HARNESS_PORT")
     backend.prepare(settings.state_dir)
-    env = clean_environment(backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam))
-    record = start_recorded(
-        settings.emulator,
-        backend.command(settings.state_dir),
-        env,
-        port,
-        _record_path(settings),
-        settings.state_dir / f"{settings.emulator}.log",
-        backend.HEALTH_PATH,
-        START_TIMEOUT_S,
-    )
-    return record, True
+    port = settings.port or pick_port(backend.DEFAULT_PORT)
+    for attempt in range(PORT_ATTEMPTS):
+        env = clean_environment(backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam))
+        try:
+            record = start_recorded(
+                settings.emulator,
+                backend.command(settings.state_dir),
+                env,
+                port,
+                _record_path(settings),
+                settings.state_dir / f"{settings.emulator}.log",
+                backend.HEALTH_PATH,
+                START_TIMEOUT_S,
+            )
+            return record, True
+        except PortTakenError:
+            # Another `up` (another checkout, another state folder) started on the same free port at the
+            # same moment. A chosen port is the user's to change; a picked one is picked again.
+            if settings.port or attempt == PORT_ATTEMPTS - 1:
+                raise
+            port = pick_port(port + 1)
+    raise AssertionError("unreachable")
 
 
 def stop(settings: Settings) -> EmulatorRecord | None:

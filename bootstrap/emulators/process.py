@@ -22,6 +22,10 @@ class EmulatorError(RuntimeError):
     """The emulator could not be started, reached or stopped."""
 
 
+class PortTakenError(EmulatorError):
+    """What answers on the port is not the process just started (another one took the port first)."""
+
+
 @dataclass(frozen=True)
 class EmulatorRecord:
     """What ``.stack/emulator.json`` remembers about a running emulator."""
@@ -140,10 +144,41 @@ def start_recorded(
     if not poll_until(lambda: answers_health(health) or process.poll() is not None, timeout):
         stop_recorded(record_path)
         raise EmulatorError(f"{name} did not answer {health} within {timeout:.0f} s; see {log_path}")
+    if process.poll() is None and not listens_on(port, [process.pid, *owned_processes(record_path)]):
+        stop_recorded(record_path)
+        raise PortTakenError(f"port {port} answers, but not {name} just started: another process took it first")
     if process.poll() is not None:
         stop_recorded(record_path)
         raise EmulatorError(f"{name} exited with code {process.returncode} at start; see {log_path}")
     return record
+
+
+def _listening_inodes(port: int) -> set[str]:
+    """Inodes of the sockets listening on ``port`` (IPv4 and IPv6), from /proc/net."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(fields[9])
+    return inodes
+
+
+def listens_on(port: int, pids: list[int]) -> bool:
+    """Whether one of ``pids`` holds the socket listening on ``port`` (so a health answer is really theirs)."""
+    wanted = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                if os.readlink(fd) in wanted:
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def stop_process_group(pid: int, grace: float = 5.0) -> None:

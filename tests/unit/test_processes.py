@@ -1,5 +1,7 @@
 """Process bookkeeping with real processes: marked children are found and stopped, orphans included."""
 
+import os
+import socket
 import subprocess
 import sys
 
@@ -8,8 +10,10 @@ import pytest
 from bootstrap.emulators.process import (
     EmulatorRecord,
     is_alive,
+    listens_on,
     owned_processes,
     owner_environment,
+    pick_port,
     poll_until,
     spawn,
     stop_recorded,
@@ -53,3 +57,15 @@ def test_owned_processes__ignores_other_owners(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+def test_listens_on__true_for_the_process_holding_the_socket_only():
+    # GIVEN this process listening on a loopback port
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", pick_port(4900)))
+        listener.listen()
+        port = listener.getsockname()[1]
+        # THEN the listener is found in this process, and not in another one
+        assert listens_on(port, [os.getpid()])
+        assert not listens_on(port, [os.getppid()])
+    assert not listens_on(port, [os.getpid()])
