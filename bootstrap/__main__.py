@@ -11,8 +11,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bootstrap import emulators, stack, sweep
 from bootstrap.emulators.process import EmulatorError
 from bootstrap.report import Progress
-from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
+from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
 from bootstrap.target import TargetError, aws_identity, resolve
+from bootstrap.validation import validate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,15 +96,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env().with_overrides(
-        target=args.target,
-        emulator=args.emulator,
-        port=args.port,
-        stack_name=args.stack_name,
-        stage=args.stage,
-        region=args.region,
-        consistency_window_ms=args.consistency_window_ms,
-    )
+    try:
+        settings = Settings.from_env().with_overrides(
+            target=args.target,
+            emulator=args.emulator,
+            port=args.port,
+            stack_name=args.stack_name,
+            stage=args.stage,
+            region=args.region,
+            consistency_window_ms=args.consistency_window_ms,
+        )
+        validate(settings)
+    except SettingsError as error:  # before anything is created or started
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     try:
         return _run(args, settings)
     except (TargetError, EmulatorError) as error:

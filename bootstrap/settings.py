@@ -22,6 +22,18 @@ _LIMIT_VARIABLES = (
 )
 
 
+class SettingsError(ValueError):
+    """A setting breaks one of AWS's rules (or cannot be read); the message names it, its value and the rule."""
+
+
+def _parse(variable: str, text: str, kind: type) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{variable}={text!r}: must be {what}") from None
+
+
 @dataclass(frozen=True)
 class Names:
     """Every resource name, derived from one stack name so two stacks can coexist."""
@@ -101,7 +113,7 @@ class Settings:
         target = env.get("HARNESS_TARGET") or (ENDPOINT if endpoint else EMBEDDED)
         port = env.get("HARNESS_PORT")
         state_dir = env.get("HARNESS_STATE_DIR")
-        limits = {name: kind(env[variable]) for name, variable, kind in _LIMIT_VARIABLES if env.get(variable)}
+        limits = {name: _parse(var, env[var], kind) for name, var, kind in _LIMIT_VARIABLES if env.get(var)}
         return cls(
             target=target,
             endpoint_url=endpoint if target == ENDPOINT else None,
@@ -112,7 +124,7 @@ class Settings:
             stack_name=env.get("HARNESS_STACK") or DEFAULT_STACK,
             stage=env.get("HARNESS_STAGE") or cls.stage,
             emulator=env.get("HARNESS_EMULATOR", cls.emulator),
-            port=int(port) if port else None,
+            port=int(_parse("HARNESS_PORT", port, int)) if port else None,
             log_level=env.get("HARNESS_LOG_LEVEL") or cls.log_level,
             enforce_iam=env.get("HARNESS_ENFORCE_IAM", "1") not in ("0", "false", "no"),
             **({"state_dir": Path(state_dir).resolve()} if state_dir else {}),
