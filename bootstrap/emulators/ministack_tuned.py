@@ -1,23 +1,33 @@
-"""MiniStack, started with one timing of its own tuned: how long it waits for a function's log lines.
+"""MiniStack, started with one timing tuned and two differences from AWS removed.
 
-After every invocation MiniStack drains the worker's stderr: it waits up to 50 ms for a first line, then
-until stderr has been quiet for 5 ms (``Worker._drain_stderr_bounded`` in ``ministack/core/lambda_runtime.py``,
-hard-coded, no setting). That quiet window alone is most of a warm request's time through the API
-(ping: 8.1 ms with it, 3.6 ms without; see the README's figures). The handler writes its log line before
-it returns, so a shorter window loses nothing; a late line is attributed to the next invocation at worst.
+- **Log drain timing.** After every invocation MiniStack drains the worker's stderr: it waits up to 50 ms
+  for a first line, then until stderr has been quiet for 5 ms (``Worker._drain_stderr_bounded`` in
+  ``ministack/core/lambda_runtime.py``, hard-coded, no setting). That quiet window alone is most of a warm
+  request's time through the API (ping: 8.1 ms with it, 3.6 ms without; see the README's figures). The
+  handler writes its log line before it returns, so a shorter window loses nothing; a late line is
+  attributed to the next invocation at worst. ``HARNESS_MINISTACK_LOG_SETTLE_MS`` /
+  ``HARNESS_MINISTACK_LOG_FIRST_LINE_MS`` tune it; 5 / 50 give MiniStack's own behaviour back.
+- **A disabled API key is refused** (403), as on AWS. UpdateApiKey's patch stores ``enabled`` as the
+  text it was sent (``"false"``), which MiniStack's key check reads as true; it is stored as a boolean.
+- **A failed invocation answers 502 ``{"message": "Internal server error"}``**, as API Gateway does,
+  instead of carrying the function's error text to the caller.
 
-Set ``HARNESS_MINISTACK_LOG_SETTLE_MS`` / ``HARNESS_MINISTACK_LOG_FIRST_LINE_MS`` to tune, or to 5 / 50 to
-get MiniStack's own behaviour back. Run as ``python -m bootstrap.emulators.ministack_tuned``.
+Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which fails if an upgrade moves
+it. Run as ``python -m bootstrap.emulators.ministack_tuned``.
 """
 
 import os
 from typing import Any
 
 from ministack.core import lambda_runtime
+from ministack.services import apigateway_v1
 
 SETTLE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_SETTLE_MS", "0.5")) / 1000
 FIRST_LINE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_FIRST_LINE_MS", "5")) / 1000
 _original_drain = lambda_runtime.Worker._drain_stderr_bounded
+_original_update_api_key = apigateway_v1._update_api_key
+_original_lambda_proxy_response = apigateway_v1._lambda_proxy_response
+AWS_INTERNAL_ERROR = "Internal server error"
 
 
 def _drain_with_tuned_windows(
@@ -26,8 +36,24 @@ def _drain_with_tuned_windows(
     return _original_drain(self, first_line_wait=first_line_wait, idle_confirm=idle_confirm, hard_cap=hard_cap)
 
 
+def _update_api_key_with_boolean_enabled(key_id: str, data: dict) -> Any:
+    answer = _original_update_api_key(key_id, data)
+    key = apigateway_v1._api_keys.get(key_id)
+    if key is not None and isinstance(key.get("enabled"), str):
+        key["enabled"] = key["enabled"].strip().lower() == "true"
+        return apigateway_v1._v1_response(key)
+    return answer
+
+
+def _lambda_proxy_response_as_aws(result: dict) -> tuple[Any, str | None]:
+    lambda_response, error = _original_lambda_proxy_response(result)
+    return (None, AWS_INTERNAL_ERROR) if error is not None else (lambda_response, None)
+
+
 def install() -> None:
     lambda_runtime.Worker._drain_stderr_bounded = _drain_with_tuned_windows
+    apigateway_v1._update_api_key = _update_api_key_with_boolean_enabled
+    apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
 
 
 if __name__ == "__main__":

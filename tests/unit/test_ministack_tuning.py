@@ -1,9 +1,11 @@
-"""The tuned MiniStack start patches one private method: fail loudly if an upgrade moves it."""
+"""The tuned MiniStack start patches private names: fail loudly if an upgrade moves them."""
 
 import inspect
+import json
 
 import pytest
 from ministack.core import lambda_runtime
+from ministack.services import apigateway_v1
 
 from bootstrap.emulators import ministack_tuned
 
@@ -24,3 +26,28 @@ def test_install__replaces_the_drain_with_the_tuned_windows():
         assert tuned["idle_confirm"].default == ministack_tuned.SETTLE_S
     finally:
         lambda_runtime.Worker._drain_stderr_bounded = original
+
+
+def test_patched_api_gateway_functions__still_there_with_the_shapes_we_wrap():
+    # UpdateApiKey is dispatched by module-level name, and its key check reads the stored "enabled"
+    assert list(inspect.signature(ministack_tuned._original_update_api_key).parameters) == ["key_id", "data"]
+    assert "enabled" in inspect.getsource(apigateway_v1._resolve_api_key)
+    assert "_update_api_key(key_id, data)" in inspect.getsource(apigateway_v1)
+    # the AWS_PROXY path turns _lambda_proxy_response's (response, error) into the 502 body
+    assert list(inspect.signature(ministack_tuned._original_lambda_proxy_response).parameters) == ["result"]
+    assert "lambda_response, err = _lambda_proxy_response(result)" in inspect.getsource(apigateway_v1)
+
+
+def test_install__a_failed_invocation_gets_aws_body_and_a_disabled_key_is_a_boolean():
+    originals = (apigateway_v1._update_api_key, apigateway_v1._lambda_proxy_response)
+    try:
+        ministack_tuned.install()
+        failed = {"error": True, "body": {"errorMessage": "boom", "errorType": "RuntimeError"}}
+        assert apigateway_v1._lambda_proxy_response(failed) == (None, "Internal server error")
+        created = json.loads(apigateway_v1._create_api_key({"name": "k", "enabled": True})[2])
+        patch = {"patchOperations": [{"op": "replace", "path": "/enabled", "value": "false"}]}
+        apigateway_v1._update_api_key(created["id"], patch)
+        assert apigateway_v1._api_keys[created["id"]]["enabled"] is False
+        assert apigateway_v1._resolve_api_key(created["value"]) is None
+    finally:
+        apigateway_v1._update_api_key, apigateway_v1._lambda_proxy_response = originals
