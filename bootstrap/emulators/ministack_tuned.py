@@ -1,4 +1,4 @@
-"""MiniStack, started with one timing tuned and two differences from AWS removed.
+"""MiniStack, started with one timing tuned and three differences from AWS removed.
 
 - **Log drain timing.** After every invocation MiniStack drains the worker's stderr: it waits up to 50 ms
   for a first line, then until stderr has been quiet for 5 ms (``Worker._drain_stderr_bounded`` in
@@ -11,6 +11,8 @@
   text it was sent (``"false"``), which MiniStack's key check reads as true; it is stored as a boolean.
 - **A failed invocation answers 502 ``{"message": "Internal server error"}``**, as API Gateway does,
   instead of carrying the function's error text to the caller.
+- **UpdateItem checks its UpdateExpression's syntax** as DynamoDB does (``update_expression.py``):
+  MiniStack executed what it could make sense of, so ``SET = =`` was accepted.
 
 Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which fails if an upgrade moves
 it. Run as ``python -m bootstrap.emulators.ministack_tuned``.
@@ -20,13 +22,17 @@ import os
 from typing import Any
 
 from ministack.core import lambda_runtime
-from ministack.services import apigateway_v1
+from ministack.core.responses import error_response_json
+from ministack.services import apigateway_v1, dynamodb
+
+from bootstrap.emulators.update_expression import UpdateExpressionError, check
 
 SETTLE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_SETTLE_MS", "0.5")) / 1000
 FIRST_LINE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_FIRST_LINE_MS", "5")) / 1000
 _original_drain = lambda_runtime.Worker._drain_stderr_bounded
 _original_update_api_key = apigateway_v1._update_api_key
 _original_lambda_proxy_response = apigateway_v1._lambda_proxy_response
+_original_update_item = dynamodb._update_item
 AWS_INTERNAL_ERROR = "Internal server error"
 
 
@@ -50,10 +56,20 @@ def _lambda_proxy_response_as_aws(result: dict) -> tuple[Any, str | None]:
     return (None, AWS_INTERNAL_ERROR) if error is not None else (lambda_response, None)
 
 
+def _update_item_with_checked_expression(data: dict) -> Any:
+    if isinstance(data.get("UpdateExpression"), str):
+        try:
+            check(data["UpdateExpression"])
+        except UpdateExpressionError as error:
+            return error_response_json("ValidationException", str(error), 400)
+    return _original_update_item(data)
+
+
 def install() -> None:
     lambda_runtime.Worker._drain_stderr_bounded = _drain_with_tuned_windows
     apigateway_v1._update_api_key = _update_api_key_with_boolean_enabled
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
+    dynamodb._update_item = _update_item_with_checked_expression
 
 
 if __name__ == "__main__":

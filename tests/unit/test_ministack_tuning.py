@@ -5,7 +5,7 @@ import json
 
 import pytest
 from ministack.core import lambda_runtime
-from ministack.services import apigateway_v1
+from ministack.services import apigateway_v1, dynamodb
 
 from bootstrap.emulators import ministack_tuned
 
@@ -51,3 +51,22 @@ def test_install__a_failed_invocation_gets_aws_body_and_a_disabled_key_is_a_bool
         assert apigateway_v1._resolve_api_key(created["value"]) is None
     finally:
         apigateway_v1._update_api_key, apigateway_v1._lambda_proxy_response = originals
+
+
+def test_update_item__dispatched_by_module_level_name_with_the_shape_we_wrap():
+    assert list(inspect.signature(ministack_tuned._original_update_item).parameters) == ["data"]
+    assert '"UpdateItem": _update_item,' in inspect.getsource(dynamodb.handle_request)
+
+
+def test_install__update_item_refuses_a_syntax_error_with_dynamodbs_answer():
+    original = dynamodb._update_item
+    try:
+        ministack_tuned.install()
+        status, _headers, body = dynamodb._update_item({"TableName": "t", "Key": {}, "UpdateExpression": "SET = ="})
+        assert status == 400
+        assert json.loads(body) == {
+            "__type": "ValidationException",  # MiniStack's shape for all its errors; botocore reads both
+            "message": 'Invalid UpdateExpression: Syntax error; token: "=", near: "SET = ="',
+        }
+    finally:
+        dynamodb._update_item = original
