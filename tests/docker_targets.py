@@ -136,6 +136,10 @@ def compose_stack(
         if _bootstrap_exit_code(env, services[1]) != 0 or not outputs_path.exists():
             logs = _docker("compose", *profile, "logs", services[1], env=env, timeout=60)
             raise DockerTargetError(f"the Compose bootstrap failed:\n{logs[-3000:]}")
+        owner = (ROOT.stat().st_uid, ROOT.stat().st_gid)
+        foreign = [path.name for path in state_dir.rglob("*") if (path.stat().st_uid, path.stat().st_gid) != owner]
+        if foreign:
+            raise DockerTargetError(f"the Compose bootstrap wrote files the project's owner does not own: {foreign}")
         outputs = json.loads(outputs_path.read_text())
         stack_settings = replace(
             settings,
