@@ -36,7 +36,8 @@ def ensure_api_key(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[st
         return apigw.create_api_key(name=name, enabled=True, tags=tags), Outcome.CREATED
     if not key.get("enabled"):
         patch = [{"op": "replace", "path": "/enabled", "value": "true"}]
-        return apigw.update_api_key(apiKey=key["id"], patchOperations=patch), Outcome.UPDATED
+        apigw.update_api_key(apiKey=key["id"], patchOperations=patch)
+        return find_api_key(apigw, name), Outcome.UPDATED  # with its value, which UpdateApiKey may leave out
     return key, Outcome.UNCHANGED
 
 
