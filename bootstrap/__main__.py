@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bootstrap import emulators, stack, sweep
 from bootstrap.emulators.process import EmulatorError
+from bootstrap.ownership import Found, OwnershipError
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
 from bootstrap.target import TargetError, aws_identity, resolve
@@ -34,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
+    parser.add_argument(
+        "--adopt",
+        action="store_true",
+        help="up: take over resources that have this stack's names but not its tags (tags them first)",
+    )
     parser.add_argument("--prefix", default="ci-", help="sweep: stack names to consider (default: ci-)")
     parser.add_argument("--older-than-hours", type=float, default=6.0, help="sweep: minimum age (default: 6)")
     return parser
@@ -65,16 +71,28 @@ def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
         raise TargetError("cancelled; nothing was changed")
 
 
+def _note_left_alone(left_alone: list[Found], stopped_emulator: bool) -> None:
+    """``down`` succeeded: everything of this stack is gone. Say what it did not touch, and why."""
+    if not left_alone:
+        return
+    print(f"note: left alone {len(left_alone)} resource(s) with this stack's names but not its tags (not ours):")
+    for found in left_alone:
+        print(f"  {found.kind:<14} {found.name:<40} {found.describe()}")
+    if stopped_emulator:
+        print("note: the emulator was stopped, and its state with it; --keep-emulator keeps such resources")
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     if settings.target == AWS and args.command in ("up", "down", "sweep"):
         _confirm_aws(settings, args.command, args.yes)
     if args.command == "up":
         print(f"up: stack '{settings.stack_name}' on {settings.target}")
-        _print_ready(stack.up(settings, Progress()), time.perf_counter() - started)
+        _print_ready(stack.up(settings, Progress(), adopt=args.adopt), time.perf_counter() - started)
     elif args.command == "down":
         print(f"down: stack '{settings.stack_name}' on {settings.target}")
-        stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
+        left_alone = stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
+        _note_left_alone(left_alone, stopped_emulator=settings.target == EMBEDDED and not args.keep_emulator)
         print(f"Done in {time.perf_counter() - started:.1f}s.")
     elif args.command == "sweep":
         clients = resolve(settings, Progress(), start_emulator=False).clients()
@@ -104,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return _run(args, settings)
+    except OwnershipError as error:
+        print("\n".join(error.details), file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except (TargetError, EmulatorError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
