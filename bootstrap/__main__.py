@@ -60,6 +60,10 @@ def _print_ready(outputs: dict, seconds: float) -> None:
 
 def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
     """Name the account and region; go on only with --yes or a typed 'yes' at a terminal."""
+    ignored = settings.ignored_endpoint_variables
+    if ignored:
+        verb = "is" if len(ignored) == 1 else "are"
+        print(f"note: {', '.join(ignored)} {verb} set but ignored: --target aws talks to AWS")
     account, arn = aws_identity(settings)
     print(f"REAL AWS: {command} stack '{settings.stack_name}' in account {account}, region {settings.region}")
     print(f"          as {arn}")

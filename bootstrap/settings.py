@@ -60,6 +60,11 @@ class Names:
         return f"{self.stack}-plan"
 
 
+def _is_endpoint_variable(name: str) -> bool:
+    """The variables botocore (or the documents) read as an endpoint: AWS_ENDPOINT_URL[_<SERVICE>], AWS_ENDPOINT."""
+    return name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT") or name.startswith("AWS_ENDPOINT_URL_")
+
+
 @dataclass(frozen=True)
 class Settings:
     """What to deploy, where. Build with ``Settings.from_env()``; adjust with ``dataclasses.replace``."""
@@ -87,6 +92,8 @@ class Settings:
     # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see consistency_proxy.py)
     consistency_window_ms: float = 0.0
     state_dir: Path = field(default=PROJECT_ROOT / ".stack")
+    # Endpoint variables found set (AWS_ENDPOINT_URL, ...): --target aws ignores them, and says so.
+    endpoint_variables: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -96,6 +103,7 @@ class Settings:
         port = env.get("HARNESS_PORT")
         state_dir = env.get("HARNESS_STATE_DIR")
         limits = {name: kind(env[variable]) for name, variable, kind in _LIMIT_VARIABLES if env.get(variable)}
+        variables = sorted(name for name in env if env[name] and _is_endpoint_variable(name))
         return cls(
             target=target,
             endpoint_url=endpoint if target == ENDPOINT else None,
@@ -108,17 +116,27 @@ class Settings:
             port=int(port) if port else None,
             log_level=env.get("HARNESS_LOG_LEVEL", cls.log_level),
             enforce_iam=env.get("HARNESS_ENFORCE_IAM", "1") not in ("0", "false", "no"),
+            endpoint_variables=tuple(variables),
             **({"state_dir": Path(state_dir).resolve()} if state_dir else {}),
             **limits,
         )
 
     def with_overrides(self, **overrides: object) -> "Settings":
-        """A copy with the given fields changed; ``None`` values leave a field as it is."""
-        return replace(self, **{key: value for key, value in overrides.items() if value is not None})
+        """A copy with the given fields changed; ``None`` values leave a field as it is.
+
+        Real AWS never has an endpoint: ``--target aws`` drops the one ``AWS_ENDPOINT_URL`` gave.
+        """
+        changed = replace(self, **{key: value for key, value in overrides.items() if value is not None})
+        return replace(changed, endpoint_url=None) if changed.target == AWS else changed
 
     @property
     def names(self) -> Names:
         return Names(self.stack_name)
+
+    @property
+    def ignored_endpoint_variables(self) -> tuple[str, ...]:
+        """The endpoint variables that are set but not followed, because the target is real AWS."""
+        return self.endpoint_variables if self.target == AWS else ()
 
     @property
     def outputs_path(self) -> Path:

@@ -1,8 +1,11 @@
-"""Safety on the real emulator: the bootstrap never touches what it did not create (drives `python -m bootstrap`)."""
+"""Safety on the real emulator: the bootstrap never touches what it did not create, and `--target aws` never
+lands on an emulator that AWS_ENDPOINT_URL happens to point at. Both drive `python -m bootstrap` itself."""
 
 import os
 import subprocess
 import sys
+import time
+import uuid
 from typing import Any
 
 import pytest
@@ -67,3 +70,58 @@ def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it
     tags = ownership.stack_tags(extra.stack_name)
     assert ownership.is_ours(inventory.resources(clients, extra.names)[0].read_tags(), tags)
     assert items(clients, table) == [{"id": {"S": "theirs"}}]
+
+
+def _everything(clients) -> dict[str, list[str]]:
+    return {
+        "tables": sorted(clients("dynamodb").list_tables()["TableNames"]),
+        "functions": sorted(f["FunctionName"] for f in clients("lambda").list_functions()["Functions"]),
+        "roles": sorted(r["RoleName"] for r in clients("iam").list_roles()["Roles"]),
+        "rest_apis": sorted(a["id"] for a in clients("apigateway").get_rest_apis(limit=500)["items"]),
+    }
+
+
+def test_target_aws__with_aws_endpoint_url_set__creates_nothing_on_that_emulator(outputs, clients, tmp_path):
+    if outputs["endpoint_url"] is None:
+        pytest.skip("this session targets real AWS; the check needs an emulator to point AWS_ENDPOINT_URL at")
+    # GIVEN AWS_ENDPOINT_URL pointing at the running emulator, dummy credentials, no real AWS config, and every
+    # HTTPS request sent to a closed loopback port (so nothing can ever reach AWS from this test)
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    proxy = "http://127.0.0.1:9"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(empty),
+        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+        "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "xx-test-1",
+        "AWS_ENDPOINT_URL": outputs["endpoint_url"],
+        "HTTPS_PROXY": proxy,  # AWS is HTTPS only; the emulator (plain HTTP) stays reachable, as in the bug
+        "https_proxy": proxy,
+        "HARNESS_STATE_DIR": str(tmp_path / "state"),
+    }
+    before = _everything(clients)
+    # WHEN `up --target aws --yes` runs
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "up", "--target", "aws", "--yes", "--stack", f"x-{uuid.uuid4().hex[:8]}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # THEN it says the variable is ignored, fails with one clear line (AWS is out of reach), and the emulator
+    # holds exactly what it held before
+    assert time.monotonic() - started < 30
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "AWS_ENDPOINT_URL is set but ignored" in result.stdout and "REAL AWS" not in result.stdout
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith("error: cannot reach AWS STS at https://sts.xx-test-1.amazonaws.com")
+    assert _everything(clients) == before
+    assert not (tmp_path / "state" / "outputs.json").exists()

@@ -26,6 +26,22 @@ def test_aws_endpoint_url__wins_over_the_users_alias():
 def test_aws_target__only_when_explicit_and_ignores_endpoint():
     settings = Settings.from_env({"HARNESS_TARGET": "aws", "AWS_ENDPOINT_URL": "http://localhost:4566"})
     assert (settings.target, settings.endpoint_url, settings.is_emulated) == (AWS, None, False)
+    assert settings.ignored_endpoint_variables == ("AWS_ENDPOINT_URL",)
+
+
+def test_aws_target_flag__drops_the_endpoint_and_names_what_it_ignores():
+    # GIVEN the endpoint variables set, WHEN --target aws overrides the target they selected
+    env = {"AWS_ENDPOINT_URL": "http://localhost:4566", "AWS_ENDPOINT_URL_STS": "http://localhost:4566"}
+    settings = Settings.from_env(env).with_overrides(target=AWS)
+    # THEN no endpoint is kept, and both variables are named as ignored
+    assert (settings.endpoint_url, settings.ignored_endpoint_variables) == (
+        None,
+        ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS"),
+    )
+
+
+def test_emulator_targets__ignore_nothing():
+    assert Settings.from_env({"AWS_ENDPOINT_URL": "http://localhost:4566"}).ignored_endpoint_variables == ()
 
 
 def test_overrides__none_keeps_the_environment_value():
