@@ -1,5 +1,6 @@
 """Every setting the bootstrap reads, taken from the environment (and the CLI) once, into one frozen object."""
 
+import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -9,6 +10,7 @@ DEFAULT_STACK = "lambda-apigateway"
 # The documents' own names, used when the stack keeps its default name.
 _DOCUMENT_NAMES = {"function": "LambdaFunctionOverHttps", "role": "lambda-apigateway-role", "api": "DynamoDBOperations"}
 EMBEDDED, ENDPOINT, AWS = "embedded", "endpoint", "aws"
+ROLE_NAME_LIMIT, POLICY_NAME_LIMIT = 64, 128  # IAM's
 # Throttling, quota and function sizing, each overridable from the environment.
 _LIMIT_VARIABLES = (
     ("stage_rate_limit", "HARNESS_STAGE_RATE_LIMIT", float),
@@ -22,11 +24,26 @@ _LIMIT_VARIABLES = (
 )
 
 
+def _regional(base: str, region: str, limit: int) -> str:
+    """``<base>-<region>`` within ``limit`` characters: if too long, ``base`` is cut and a hash of the full
+    name keeps it unique (the same input always gives the same name)."""
+    name = f"{base}-{region}"
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{base[: limit - len(region) - len(digest) - 2]}-{digest}-{region}"
+
+
 @dataclass(frozen=True)
 class Names:
-    """Every resource name, derived from one stack name so two stacks can coexist."""
+    """Every resource name, derived from one stack name so two stacks can coexist.
+
+    IAM is global: the role and its policy carry the region too, so the same stack in two regions
+    never shares (or deletes) the other's role.
+    """
 
     stack: str
+    region: str = "us-east-1"
 
     @property
     def table(self) -> str:
@@ -41,11 +58,11 @@ class Names:
 
     @property
     def role(self) -> str:
-        return self._named("role")
+        return _regional(self._named("role"), self.region, ROLE_NAME_LIMIT)
 
     @property
     def policy(self) -> str:
-        return f"{self.stack}-dynamodb-and-logs"
+        return _regional(f"{self.stack}-dynamodb-and-logs", self.region, POLICY_NAME_LIMIT)
 
     @property
     def rest_api(self) -> str:
@@ -131,7 +148,7 @@ class Settings:
 
     @property
     def names(self) -> Names:
-        return Names(self.stack_name)
+        return Names(self.stack_name, self.region)
 
     @property
     def ignored_endpoint_variables(self) -> tuple[str, ...]:
