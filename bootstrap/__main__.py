@@ -114,28 +114,37 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every failure ends in one line on stderr and a non-zero exit, never a traceback."""
     args = _parser().parse_args(argv)
-    settings = Settings.from_env().with_overrides(
-        target=args.target,
-        emulator=args.emulator,
-        port=args.port,
-        stack_name=args.stack_name,
-        stage=args.stage,
-        region=args.region,
-        consistency_window_ms=args.consistency_window_ms,
-    )
     try:
+        settings = Settings.from_env().with_overrides(
+            target=args.target,
+            emulator=args.emulator,
+            port=args.port,
+            stack_name=args.stack_name,
+            stage=args.stage,
+            region=args.region,
+            consistency_window_ms=args.consistency_window_ms,
+        )
         return _run(args, settings)
     except OwnershipError as error:
         print("\n".join(error.details), file=sys.stderr)
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(f"error: {error}", 2)
     except (TargetError, EmulatorError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(f"error: {error}", 2)
     except (ClientError, BotoCoreError) as error:
-        print(f"error: {args.command} failed: {error}", file=sys.stderr)
-        return 1
+        return _fail(f"error: {args.command} failed: {error}", 1)
+    except RuntimeError as error:  # ours, with a message written for the user (IAM propagation, ...)
+        return _fail(f"error: {args.command} failed: {error}", 1)
+    except KeyboardInterrupt:
+        return _fail(f"error: {args.command} interrupted; run it again to converge", 130)
+    except Exception as error:  # noqa: BLE001 - the CLI's last resort: one clear line instead of a traceback
+        return _fail(f"error: {args.command} failed: {type(error).__name__}: {error}", 1)
+
+
+def _fail(line: str, code: int) -> int:
+    print(" ".join(line.split()), file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":
