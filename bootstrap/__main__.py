@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bootstrap import emulators, stack, sweep
 from bootstrap.emulators.process import EmulatorError
+from bootstrap.ownership import Found, OwnershipError
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
 from bootstrap.target import TargetError, aws_identity, resolve
@@ -36,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
+    parser.add_argument(
+        "--adopt",
+        action="store_true",
+        help="up: take over resources that have this stack's names but not its tags (tags them first)",
+    )
     parser.add_argument("--prefix", default="ci-", help="sweep: stack names to consider (default: ci-)")
     parser.add_argument("--older-than-hours", type=float, default=6.0, help="sweep: minimum age (default: 6)")
     return parser
@@ -57,6 +63,10 @@ def _print_ready(outputs: dict, seconds: float) -> None:
 
 def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
     """Name the account and region; go on only with --yes or a typed 'yes' at a terminal."""
+    ignored = settings.ignored_endpoint_variables
+    if ignored:
+        verb = "is" if len(ignored) == 1 else "are"
+        print(f"note: {', '.join(ignored)} {verb} set but ignored: --target aws talks to AWS")
     account, arn = aws_identity(settings)
     print(f"REAL AWS: {command} stack '{settings.stack_name}' in account {account}, region {settings.region}")
     print(f"          as {arn}")
@@ -68,16 +78,28 @@ def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
         raise TargetError("cancelled; nothing was changed")
 
 
+def _note_left_alone(left_alone: list[Found], stopped_emulator: bool) -> None:
+    """``down`` succeeded: everything of this stack is gone. Say what it did not touch, and why."""
+    if not left_alone:
+        return
+    print(f"note: left alone {len(left_alone)} resource(s) with this stack's names but not its tags (not ours):")
+    for found in left_alone:
+        print(f"  {found.kind:<14} {found.name:<40} {found.describe()}")
+    if stopped_emulator:
+        print("note: the emulator was stopped, and its state with it; --keep-emulator keeps such resources")
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     if settings.target == AWS and args.command in ("up", "down", "sweep"):
         _confirm_aws(settings, args.command, args.yes)
     if args.command == "up":
         print(f"up: stack '{settings.stack_name}' on {settings.target}")
-        _print_ready(stack.up(settings, Progress()), time.perf_counter() - started)
+        _print_ready(stack.up(settings, Progress(), adopt=args.adopt), time.perf_counter() - started)
     elif args.command == "down":
         print(f"down: stack '{settings.stack_name}' on {settings.target}")
-        stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
+        left_alone = stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
+        _note_left_alone(left_alone, stopped_emulator=settings.target == EMBEDDED and not args.keep_emulator)
         print(f"Done in {time.perf_counter() - started:.1f}s.")
     elif args.command == "sweep":
         clients = resolve(settings, Progress(), start_emulator=False).clients()
@@ -95,6 +117,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every failure ends in one line on stderr and a non-zero exit, never a traceback."""
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env().with_overrides(
@@ -113,12 +136,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return _run(args, settings)
+    except OwnershipError as error:
+        print("\n".join(error.details), file=sys.stderr)
+        return _fail(f"error: {error}", 2)
     except (TargetError, EmulatorError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(f"error: {error}", 2)
     except (ClientError, BotoCoreError) as error:
-        print(f"error: {args.command} failed: {error}", file=sys.stderr)
-        return 1
+        return _fail(f"error: {args.command} failed: {error}", 1)
+    except RuntimeError as error:  # ours, with a message written for the user (IAM propagation, ...)
+        return _fail(f"error: {args.command} failed: {error}", 1)
+    except KeyboardInterrupt:
+        return _fail(f"error: {args.command} interrupted; run it again to converge", 130)
+    except Exception as error:  # noqa: BLE001 - the CLI's last resort: one clear line instead of a traceback
+        return _fail(f"error: {args.command} failed: {type(error).__name__}: {error}", 1)
+
+
+def _fail(line: str, code: int) -> int:
+    print(" ".join(line.split()), file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

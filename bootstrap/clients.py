@@ -11,6 +11,9 @@ from bootstrap.settings import Settings
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 # API Gateway throttles control-plane calls on AWS (TooManyRequestsException): adaptive mode backs off.
 _CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=60)
+# botocore itself follows AWS_ENDPOINT_URL[_<SERVICE>] and the config file's endpoint_url. Real AWS must
+# mean AWS: a client for it ignores them all, so what the tool says matches where its calls go.
+AWS_ONLY = Config(ignore_configured_endpoint_urls=True)
 
 
 class Clients:
@@ -30,8 +33,12 @@ class Clients:
         return self._cache[service]
 
     def _make(self, service: str, **overrides: Any) -> Any:
-        options: dict[str, Any] = {"region_name": self.settings.region, "config": _CONFIG}
+        """A client with our config merged under the caller's ``config`` (which cannot undo ``AWS_ONLY``)."""
+        config = _CONFIG.merge(overrides.pop("config")) if "config" in overrides else _CONFIG
+        options: dict[str, Any] = {"region_name": self.settings.region}
         if self.settings.is_emulated:
             options.update(EMULATOR_CREDENTIALS, endpoint_url=self.endpoint_url)
+        else:
+            config = config.merge(AWS_ONLY)
         options.update(overrides)
-        return self._session.client(service, **options)
+        return self._session.client(service, config=config, **options)

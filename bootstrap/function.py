@@ -1,4 +1,4 @@
-"""The Lambda function and its log group: created once, updated only when code or settings change."""
+"""The Lambda function: created once, updated only when code or settings change."""
 
 import time
 from dataclasses import dataclass
@@ -14,7 +14,6 @@ RUNTIME = "python3.12"
 HANDLER = "handler.app.lambda_handler"
 # Emulators settle in milliseconds; AWS in seconds. A short delay costs AWS only a few extra polls.
 WAITER = {"Delay": 0.2, "MaxAttempts": 600}
-LOG_RETENTION_DAYS = 14
 # A new role is not assumable by Lambda for a few seconds on AWS (IAM is eventually consistent).
 ROLE_PROPAGATION_TIMEOUT_S = 60.0
 ROLE_PROPAGATION_RETRY_S = 2.0
@@ -116,30 +115,17 @@ def delete_function(lambda_client: Any, name: str) -> tuple[None, Outcome]:
     return None, Outcome.DELETED
 
 
-def log_group_name(function_name: str) -> str:
-    return f"/aws/lambda/{function_name}"
-
-
-def ensure_log_group(logs: Any, function_name: str, tags: dict[str, str]) -> tuple[str, Outcome]:
-    """The function's log group with a retention, so logs do not pile up forever in an account."""
-    name = log_group_name(function_name)
-    found = logs.describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
-    group = next((group for group in found if group["logGroupName"] == name), None)
-    if group is None:
-        logs.create_log_group(logGroupName=name, tags=tags)
-        logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
-        return name, Outcome.CREATED
-    if group.get("retentionInDays") != LOG_RETENTION_DAYS:
-        logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
-        return name, Outcome.UPDATED
-    return name, Outcome.UNCHANGED
-
-
-def delete_log_group(logs: Any, function_name: str) -> tuple[None, Outcome]:
+def read_tags(lambda_client: Any, name: str) -> dict[str, str] | None:
+    """The function's tags (ListTags on its ARN), or None if there is no such function."""
     try:
-        logs.delete_log_group(logGroupName=log_group_name(function_name))
+        arn = lambda_client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     except ClientError as error:
         if is_code(error, "ResourceNotFoundException"):
-            return None, Outcome.ABSENT
+            return None
         raise
-    return None, Outcome.DELETED
+    return dict(lambda_client.list_tags(Resource=arn).get("Tags", {}))
+
+
+def tag_function(lambda_client: Any, name: str, tags: dict[str, str]) -> None:
+    arn = lambda_client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    lambda_client.tag_resource(Resource=arn, Tags=tags)

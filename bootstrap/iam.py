@@ -83,3 +83,18 @@ def delete_role(iam: Any, role_name: str) -> tuple[None, Outcome]:
             return None, Outcome.ABSENT
         raise
     return None, Outcome.DELETED
+
+
+def read_tags(iam: Any, role_name: str) -> dict[str, str] | None:
+    """The role's tags (ListRoleTags), or None if there is no such role."""
+    try:
+        pages = iam.get_paginator("list_role_tags").paginate(RoleName=role_name)
+        return {tag["Key"]: tag["Value"] for page in pages for tag in page.get("Tags", [])}
+    except ClientError as error:
+        if is_code(error, "NoSuchEntity"):
+            return None
+        raise
+
+
+def tag_role(iam: Any, role_name: str, tags: dict[str, str]) -> None:
+    iam.tag_role(RoleName=role_name, Tags=[{"Key": key, "Value": value} for key, value in tags.items()])

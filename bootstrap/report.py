@@ -18,6 +18,8 @@ class Outcome(StrEnum):
     STARTED = "started"
     REUSED = "reused"
     STOPPED = "stopped"
+    ADOPTED = "adopted"  # up --adopt: a resource with this stack's name, tagged as this stack's
+    NOT_OURS = "not-ours"  # down: a resource with this stack's name but not its tags, left alone
 
     def after_change(self) -> "Outcome":
         """What a resource's outcome becomes once ``ensure_*`` changed it: created stays created."""

@@ -1,5 +1,6 @@
 """Every setting the bootstrap reads, taken from the environment (and the CLI) once, into one frozen object."""
 
+import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -9,6 +10,7 @@ DEFAULT_STACK = "lambda-apigateway"
 # The documents' own names, used when the stack keeps its default name.
 _DOCUMENT_NAMES = {"function": "LambdaFunctionOverHttps", "role": "lambda-apigateway-role", "api": "DynamoDBOperations"}
 EMBEDDED, ENDPOINT, AWS = "embedded", "endpoint", "aws"
+ROLE_NAME_LIMIT, POLICY_NAME_LIMIT = 64, 128  # IAM's
 # Throttling, quota and function sizing, each overridable from the environment.
 _LIMIT_VARIABLES = (
     ("stage_rate_limit", "HARNESS_STAGE_RATE_LIMIT", float),
@@ -34,11 +36,26 @@ def _parse(variable: str, text: str, kind: type) -> int | float:
         raise SettingsError(f"{variable}={text!r}: must be {what}") from None
 
 
+def _regional(base: str, region: str, limit: int) -> str:
+    """``<base>-<region>`` within ``limit`` characters: if too long, ``base`` is cut and a hash of the full
+    name keeps it unique (the same input always gives the same name)."""
+    name = f"{base}-{region}"
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{base[: limit - len(region) - len(digest) - 2]}-{digest}-{region}"
+
+
 @dataclass(frozen=True)
 class Names:
-    """Every resource name, derived from one stack name so two stacks can coexist."""
+    """Every resource name, derived from one stack name so two stacks can coexist.
+
+    IAM is global: the role and its policy carry the region too, so the same stack in two regions
+    never shares (or deletes) the other's role.
+    """
 
     stack: str
+    region: str = "us-east-1"
 
     @property
     def table(self) -> str:
@@ -53,11 +70,11 @@ class Names:
 
     @property
     def role(self) -> str:
-        return self._named("role")
+        return _regional(self._named("role"), self.region, ROLE_NAME_LIMIT)
 
     @property
     def policy(self) -> str:
-        return f"{self.stack}-dynamodb-and-logs"
+        return _regional(f"{self.stack}-dynamodb-and-logs", self.region, POLICY_NAME_LIMIT)
 
     @property
     def rest_api(self) -> str:
@@ -70,6 +87,11 @@ class Names:
     @property
     def usage_plan(self) -> str:
         return f"{self.stack}-plan"
+
+
+def _is_endpoint_variable(name: str) -> bool:
+    """The variables botocore (or the documents) read as an endpoint: AWS_ENDPOINT_URL[_<SERVICE>], AWS_ENDPOINT."""
+    return name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT") or name.startswith("AWS_ENDPOINT_URL_")
 
 
 @dataclass(frozen=True)
@@ -105,6 +127,8 @@ class Settings:
     # endpoint, as the tests' extra stacks do), so a proxy on this machine's loopback reaches them.
     functions_run_here: bool = False
     state_dir: Path = field(default=PROJECT_ROOT / ".stack")
+    # Endpoint variables found set (AWS_ENDPOINT_URL, ...): --target aws ignores them, and says so.
+    endpoint_variables: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -114,6 +138,7 @@ class Settings:
         port = env.get("HARNESS_PORT")
         state_dir = env.get("HARNESS_STATE_DIR")
         limits = {name: _parse(var, env[var], kind) for name, var, kind in _LIMIT_VARIABLES if env.get(var)}
+        variables = sorted(name for name in env if env[name] and _is_endpoint_variable(name))
         return cls(
             target=target,
             endpoint_url=endpoint if target == ENDPOINT else None,
@@ -127,17 +152,27 @@ class Settings:
             port=int(_parse("HARNESS_PORT", port, int)) if port else None,
             log_level=env.get("HARNESS_LOG_LEVEL") or cls.log_level,
             enforce_iam=env.get("HARNESS_ENFORCE_IAM", "1") not in ("0", "false", "no"),
+            endpoint_variables=tuple(variables),
             **({"state_dir": Path(state_dir).resolve()} if state_dir else {}),
             **limits,
         )
 
     def with_overrides(self, **overrides: object) -> "Settings":
-        """A copy with the given fields changed; ``None`` values leave a field as it is."""
-        return replace(self, **{key: value for key, value in overrides.items() if value is not None})
+        """A copy with the given fields changed; ``None`` values leave a field as it is.
+
+        Real AWS never has an endpoint: ``--target aws`` drops the one ``AWS_ENDPOINT_URL`` gave.
+        """
+        changed = replace(self, **{key: value for key, value in overrides.items() if value is not None})
+        return replace(changed, endpoint_url=None) if changed.target == AWS else changed
 
     @property
     def names(self) -> Names:
-        return Names(self.stack_name)
+        return Names(self.stack_name, self.region)
+
+    @property
+    def ignored_endpoint_variables(self) -> tuple[str, ...]:
+        """The endpoint variables that are set but not followed, because the target is real AWS."""
+        return self.endpoint_variables if self.target == AWS else ()
 
     @property
     def outputs_path(self) -> Path:

@@ -3,31 +3,36 @@
 import json
 from typing import Any
 
-from bootstrap import api, consistency, emulators, function, iam, package, table, usage
+from bootstrap import api, consistency, emulators, function, iam, inventory, log_group, ownership, package, table, usage
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import EMBEDDED, ENDPOINT, Settings
 from bootstrap.target import Target, endpoint_reachable, resolve
 
 
 def stack_tags(settings: Settings) -> dict[str, str]:
-    """Every resource carries these, so stale stacks can be found (and swept) by tag."""
-    return {"harness:stack": settings.stack_name, "harness:managed-by": "dynamodb-manager-harness"}
+    """Every resource carries these: they mark it as this stack's, and let stale stacks be found by tag."""
+    return ownership.stack_tags(settings.stack_name)
 
 
-def up(settings: Settings, progress: Progress | None = None) -> dict[str, Any]:
-    """Create or converge every resource; returns (and saves) the outputs."""
+def up(settings: Settings, progress: Progress | None = None, adopt: bool = False) -> dict[str, Any]:
+    """Create or converge every resource; returns (and saves) the outputs.
+
+    First checks that every resource that already exists under this stack's names is this stack's
+    (raises ``ownership.OwnershipError``, changing nothing, if not); ``adopt`` tags such resources instead.
+    """
     progress = progress or Progress()
     target = resolve(settings, progress)
     clients, names, tags = target.clients(), settings.names, stack_tags(settings)
     region = settings.region
+    ownership.preflight(inventory.resources(clients, names), tags, settings.stack_name, adopt, progress)
 
     described = progress.step("table", names.table, lambda: table.ensure_table(clients("dynamodb"), names.table, tags))
-    log_group = progress.step(
+    group = progress.step(
         "log-group",
-        function.log_group_name(names.function),
-        lambda: function.ensure_log_group(clients("logs"), names.function, tags),
+        log_group.log_group_name(names.function),
+        lambda: log_group.ensure_log_group(clients("logs"), names.function, tags),
     )
-    log_group_arn = f"arn:aws:logs:{region}:{target.account_id}:log-group:{log_group}"
+    log_group_arn = f"arn:aws:logs:{region}:{target.account_id}:log-group:{group}"
     policy = iam.execution_policy(described["TableArn"], log_group_arn)
     proxy_url = None
     if settings.consistency_window_ms <= 0 and consistency.stop_proxy(settings):
@@ -127,8 +132,9 @@ def _outputs(target: Target, api_id: str, key_value: str, function_arn: str, rol
     }
 
 
-def down(settings: Settings, progress: Progress | None = None, stop_emulator: bool = True) -> None:
-    """Delete every resource ``up`` creates (in reverse order), then stop the embedded emulator."""
+def down(settings: Settings, progress: Progress | None = None, stop_emulator: bool = True) -> list[ownership.Found]:
+    """Delete, in reverse order, every resource ``up`` creates that carries this stack's tags; then stop the
+    embedded emulator. Returns what has this stack's names but not its tags: left alone."""
     progress = progress or Progress()
     if settings.target == EMBEDDED and emulators.running(settings) is None:
         consistency.stop_proxy(settings)
@@ -137,24 +143,19 @@ def down(settings: Settings, progress: Progress | None = None, stop_emulator: bo
             "emulator", stopped.name if stopped else settings.emulator, Outcome.STOPPED if stopped else Outcome.ABSENT
         )
         settings.outputs_path.unlink(missing_ok=True)
-        return
+        return []
     target = resolve(settings, progress, start_emulator=False)
-    clients, names = target.clients(), settings.names
-    apigw = clients("apigateway")
-    progress.step("usage-plan", names.usage_plan, lambda: usage.delete_usage_plan(apigw, names.usage_plan))
-    progress.step("api-key", names.api_key, lambda: usage.delete_api_key(apigw, names.api_key))
-    progress.step("rest-api", names.rest_api, lambda: api.delete_rest_api(apigw, names.rest_api))
-    progress.step("function", names.function, lambda: function.delete_function(clients("lambda"), names.function))
-    log_group = function.log_group_name(names.function)
-    progress.step("log-group", log_group, lambda: function.delete_log_group(clients("logs"), names.function))
-    progress.step("role", names.role, lambda: iam.delete_role(clients("iam"), names.role))
-    progress.step("table", names.table, lambda: table.delete_table(clients("dynamodb"), names.table))
+    tags, left_alone = stack_tags(settings), []
+    for resource in reversed(inventory.resources(target.clients(), settings.names)):
+        found = progress.step(resource.kind, resource.name, lambda r=resource: ownership.delete_if_ours(r, tags))
+        left_alone += [found] if found else []
     if consistency.stop_proxy(settings):
         progress.record("consistency", "proxy", Outcome.STOPPED)
     settings.outputs_path.unlink(missing_ok=True)
     if settings.target == EMBEDDED and stop_emulator:
         name = target.emulator or settings.emulator
         progress.step("emulator", name, lambda: (emulators.stop(settings), Outcome.STOPPED))
+    return left_alone
 
 
 def status(settings: Settings) -> dict[str, Any] | None:

@@ -5,10 +5,8 @@ from typing import Any
 
 from bootstrap.api import paginate
 from bootstrap.clients import Clients
+from bootstrap.ownership import MANAGED_BY, MANAGED_BY_KEY, STACK_KEY
 from bootstrap.settings import Settings
-
-MANAGED_BY = ("harness:managed-by", "dynamodb-manager-harness")
-STACK_TAG = "harness:stack"
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -22,9 +20,9 @@ def find_stacks(clients: Clients) -> dict[str, datetime]:
     found: dict[str, datetime] = {}
 
     def note(tags: dict[str, str], created: Any) -> None:
-        if tags.get(MANAGED_BY[0]) == MANAGED_BY[1] and STACK_TAG in tags:
+        if tags.get(MANAGED_BY_KEY) == MANAGED_BY and STACK_KEY in tags:
             when = _as_datetime(created)
-            found[tags[STACK_TAG]] = min(when, found.get(tags[STACK_TAG], when))
+            found[tags[STACK_KEY]] = min(when, found.get(tags[STACK_KEY], when))
 
     for rest_api in paginate(clients("apigateway"), "get_rest_apis", "items"):
         note(rest_api.get("tags", {}), rest_api.get("createdDate", 0))

@@ -62,3 +62,25 @@ def delete_table(dynamodb: Any, name: str) -> tuple[None, Outcome]:
         raise
     dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=WAITER)
     return None, Outcome.DELETED
+
+
+def read_tags(dynamodb: Any, name: str) -> dict[str, str] | None:
+    """The table's tags (ListTagsOfResource), or None if there is no such table."""
+    try:
+        arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+    except ClientError as error:
+        if is_code(error, "ResourceNotFoundException"):
+            return None
+        raise
+    tags, token = {}, None
+    while True:
+        page = dynamodb.list_tags_of_resource(ResourceArn=arn, **({"NextToken": token} if token else {}))
+        tags.update({tag["Key"]: tag["Value"] for tag in page.get("Tags", [])})
+        token = page.get("NextToken")
+        if not token:
+            return tags
+
+
+def tag_table(dynamodb: Any, name: str, tags: dict[str, str]) -> None:
+    arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+    dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": key, "Value": value} for key, value in tags.items()])

@@ -4,13 +4,18 @@ import os
 from dataclasses import dataclass
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from bootstrap import emulators
 from bootstrap.clients import Clients
 from bootstrap.emulators.process import answers_health
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, EMBEDDED, Settings
+
+# The identity check is the first call to AWS: say at once when it cannot be reached.
+_FAIL_FAST = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=20)
 
 
 class TargetError(RuntimeError):
@@ -45,19 +50,23 @@ def endpoint_reachable(url: str) -> bool:
     return answers_health(url.rstrip("/") + "/_localstack/health", timeout=3)
 
 
-def aws_identity(settings: Settings) -> tuple[str, str]:
-    """(account, caller ARN) of the current credentials, failing fast (no long metadata-service waits)."""
+def aws_identity(settings: Settings, session: boto3.session.Session | None = None) -> tuple[str, str]:
+    """(account, caller ARN) of the current credentials, asked of AWS's own STS (never a configured endpoint),
+    failing fast (no long metadata-service waits, few retries)."""
     os.environ.setdefault("AWS_METADATA_SERVICE_TIMEOUT", "1")
     os.environ.setdefault("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
-    session = boto3.session.Session()
+    session = session or boto3.session.Session()
     if session.get_credentials() is None:
         raise TargetError(
             "no AWS credentials found: set AWS_PROFILE, run 'aws sso login', or export AWS_ACCESS_KEY_ID/"
             "AWS_SECRET_ACCESS_KEY (or use the embedded emulator: leave --target unset)"
         )
+    sts = Clients(settings, session=session)("sts", config=_FAIL_FAST)
     try:
-        identity = Clients(settings, session=session)("sts").get_caller_identity()
+        identity = sts.get_caller_identity()
         return identity["Account"], identity["Arn"]
+    except BotoConnectionError as error:
+        raise TargetError(f"cannot reach AWS STS at {sts.meta.endpoint_url}: {error}") from error
     except (ClientError, BotoCoreError) as error:
         raise TargetError(f"AWS credentials were found but do not work: {error}") from error
 

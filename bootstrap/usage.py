@@ -5,7 +5,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.api import Throttle, paginate
+from bootstrap.api import Throttle, item_tags, paginate, tag_item
 from bootstrap.aws_errors import is_code
 from bootstrap.report import Outcome
 
@@ -36,7 +36,8 @@ def ensure_api_key(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[st
         return apigw.create_api_key(name=name, enabled=True, tags=tags), Outcome.CREATED
     if not key.get("enabled"):
         patch = [{"op": "replace", "path": "/enabled", "value": "true"}]
-        return apigw.update_api_key(apiKey=key["id"], patchOperations=patch), Outcome.UPDATED
+        apigw.update_api_key(apiKey=key["id"], patchOperations=patch)
+        return find_api_key(apigw, name), Outcome.UPDATED  # with its value, which UpdateApiKey may leave out
     return key, Outcome.UNCHANGED
 
 
@@ -102,3 +103,27 @@ def delete_api_key(apigw: Any, name: str) -> tuple[None, Outcome]:
             return None, Outcome.ABSENT
         raise
     return None, Outcome.DELETED
+
+
+def read_key_tags(apigw: Any, name: str) -> dict[str, str] | None:
+    """The API key's tags, or None if no key has this name."""
+    key = find_api_key(apigw, name)
+    return None if key is None else item_tags(apigw, "apikeys", key)
+
+
+def tag_api_key(apigw: Any, name: str, tags: dict[str, str]) -> None:
+    key = find_api_key(apigw, name)
+    if key is not None:
+        tag_item(apigw, "apikeys", key, tags)
+
+
+def read_plan_tags(apigw: Any, name: str) -> dict[str, str] | None:
+    """The usage plan's tags, or None if no plan has this name."""
+    plan = find_usage_plan(apigw, name)
+    return None if plan is None else item_tags(apigw, "usageplans", plan)
+
+
+def tag_usage_plan(apigw: Any, name: str, tags: dict[str, str]) -> None:
+    plan = find_usage_plan(apigw, name)
+    if plan is not None:
+        tag_item(apigw, "usageplans", plan, tags)

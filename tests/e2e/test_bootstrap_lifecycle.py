@@ -11,6 +11,7 @@ import pytest
 from bootstrap import api as api_module
 from bootstrap import function as function_module
 from bootstrap import iam as iam_module
+from bootstrap import log_group as log_group_module
 from bootstrap import stack
 from bootstrap import table as table_module
 from bootstrap import usage as usage_module
@@ -75,7 +76,7 @@ def test_down__leaves_nothing(second_stack, clients):
 # Every step of `up`, in order: (module, function). The test kills `up` right after each one.
 STEPS = [
     (table_module, "ensure_table"),
-    (function_module, "ensure_log_group"),
+    (log_group_module, "ensure_log_group"),
     (iam_module, "ensure_role"),
     (function_module, "ensure_function"),
     (api_module, "ensure_rest_api"),

@@ -1,12 +1,17 @@
-"""Unit-test fixtures: the handler module loaded against moto's in-memory DynamoDB."""
+"""Unit-test fixtures: the handler module loaded against moto's in-memory DynamoDB; moto for the bootstrap."""
 
 import importlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
+from urllib.parse import unquote
 
 import boto3
+import botocore.handlers
 import pytest
+from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
 TABLE = "unit-table"
@@ -53,3 +58,26 @@ def app(aws_env: None) -> Iterator[ModuleType]:
 @pytest.fixture
 def context() -> LambdaContext:
     return LambdaContext()
+
+
+@pytest.fixture
+def moto_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, dict[str, str]]]:
+    """moto for every service the bootstrap uses, plus the two API Gateway tag calls moto lacks (GetTags,
+    TagResource). Those keep their tags apart from a resource's own ``tags``, as MiniStack and LocalStack
+    do. Yields that tag store, by ARN."""
+    store: dict[str, dict[str, str]] = {}
+
+    def arn(params: dict[str, Any]) -> str:
+        return unquote(params["url_path"].split("/tags/", 1)[1])
+
+    def get_tags(params: dict[str, Any], **_kwargs: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse("", 200, {}, None), {"tags": dict(store.get(arn(params), {}))}
+
+    def tag_resource(params: dict[str, Any], **_kwargs: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        store.setdefault(arn(params), {}).update(json.loads(params["body"])["tags"])
+        return AWSResponse("", 204, {}, None), {}
+
+    shims = [("before-call.api-gateway.GetTags", get_tags), ("before-call.api-gateway.TagResource", tag_resource)]
+    monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, *shims])
+    with mock_aws():
+        yield store

@@ -4,6 +4,7 @@ import io
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from bootstrap import iam, table, usage
@@ -84,3 +85,19 @@ def test_progress__prints_one_line_per_resource():
     stream = io.StringIO()
     Progress(stream).step("table", "t1", lambda: (None, Outcome.UNCHANGED))
     assert stream.getvalue().split()[:3] == ["table", "t1", "unchanged"]
+
+
+def test_ensure_api_key__a_disabled_key_is_enabled_and_comes_back_with_its_value(aws_env):
+    # GIVEN the stack's key, disabled, and an UpdateApiKey answer without the value (as LocalStack's)
+    apigw = boto3.client("apigateway", region_name="us-east-1")
+    listed = {"nameQuery": "k2", "includeValues": True}
+    with Stubber(apigw) as stub:
+        stub.add_response(
+            "get_api_keys", {"items": [{"id": "k", "name": "k2", "enabled": False, "value": "v"}]}, listed
+        )
+        stub.add_response("update_api_key", {"id": "k", "name": "k2", "enabled": True})
+        stub.add_response("get_api_keys", {"items": [{"id": "k", "name": "k2", "enabled": True, "value": "v"}]}, listed)
+        # WHEN up ensures it
+        key, outcome = usage.ensure_api_key(apigw, "k2", TAGS)
+    # THEN it is enabled, and its value is there for the outputs
+    assert (outcome, key["enabled"], key["value"]) == (Outcome.UPDATED, True, "v")

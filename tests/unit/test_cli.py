@@ -1,13 +1,20 @@
-"""The CLI's failures are clear, fast and non-zero."""
+"""The CLI's failures are clear, fast and non-zero: one line on stderr, never a traceback."""
 
 import os
 import socket
 import subprocess
 import sys
 
+import botocore.handlers
 import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import WaiterError
+
+from bootstrap import __main__ as cli
+from bootstrap import function
 
 pytestmark = pytest.mark.unit
+ROLE_NOT_READY = "The role defined for the function cannot be assumed by Lambda."
 
 
 def run_cli(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
@@ -46,3 +53,51 @@ def test_aws_down_without_credentials__refuses_naming_them(tmp_path):
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
     )
     assert result.returncode == 2 and "credentials" in result.stderr
+
+
+def test_bad_setting__one_line_no_traceback(tmp_path):
+    # GIVEN a setting that does not parse, WHEN the real command runs, THEN one line naming it and exit 2
+    result = run_cli("status", tmp_path=tmp_path, HARNESS_PORT="not-a-port")
+    assert result.returncode == 2
+    assert result.stderr == "error: HARNESS_PORT='not-a-port': must be a whole number\n"
+
+
+def test_role_never_assumable__one_line_no_traceback(moto_aws, monkeypatch, tmp_path, capsys):
+    # GIVEN Lambda keeps refusing the new role (IAM propagation), and no time left to wait for it
+    refused = {"Error": {"Code": "InvalidParameterValueException", "Message": ROLE_NOT_READY}}
+
+    def create_function(**_kwargs):
+        return AWSResponse("", 400, {}, None), refused
+
+    shim = ("before-call.lambda.CreateFunction", create_function)
+    monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, shim])
+    monkeypatch.setattr(function, "ROLE_PROPAGATION_TIMEOUT_S", 0.0)
+    monkeypatch.setenv("HARNESS_STATE_DIR", str(tmp_path / "state"))
+    # WHEN up runs from the command line
+    code = cli.main(["up", "--target", "aws", "--yes", "--stack", "norole"])
+    # THEN it ends in one line naming the cause, not a traceback
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: up failed: role arn:aws:iam::") and err.count("\n") == 1
+    assert "IAM propagation" in err
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "line"),
+    [
+        (WaiterError("table_exists", "Max attempts exceeded", {}), 1, "error: status failed: Waiter table_exists"),
+        (KeyboardInterrupt(), 130, "error: status interrupted; run it again to converge"),
+        (OSError(28, "No space left on device"), 1, "error: status failed: OSError: [Errno 28] No space left"),
+    ],
+    ids=["waiter", "interrupt", "os-error"],
+)
+def test_any_failure__one_line_no_traceback(monkeypatch, capsys, raised, code, line):
+    # GIVEN a command that fails in a way nobody planned for
+    def fail(_settings):
+        raise raised
+
+    monkeypatch.setattr(cli.stack, "status", fail)
+    # WHEN it runs, THEN the exit code says so and stderr holds exactly one line
+    assert cli.main(["status"]) == code
+    err = capsys.readouterr().err
+    assert err.startswith(line) and err.count("\n") == 1

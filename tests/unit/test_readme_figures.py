@@ -6,10 +6,11 @@ import pytest
 
 from bootstrap.emulators import ministack, ministack_tuned
 from bootstrap.settings import Settings
-from tests.conformance import README
+from tests.support import ROOT
 
 pytestmark = pytest.mark.unit
 DEFAULTS = Settings()
+README = ROOT / "README.md"
 
 
 def _thousands(number: int) -> str:
