@@ -79,7 +79,10 @@ def _reap(block: bool) -> tuple[int, int]:
 
 def _kill_everything(localstack: int, proxy: int | None) -> None:
     if os.getpid() == 1:
-        os.kill(-1, signal.SIGKILL)  # every other process in the container's PID namespace
+        try:
+            os.kill(-1, signal.SIGKILL)  # every other process in the container's PID namespace
+        except ProcessLookupError:
+            pass  # none left
     else:
         for pid, group in ((localstack, True), (proxy, False)):
             if pid is not None and pid > 0:
