@@ -61,8 +61,28 @@ def _docker(*args: str, timeout: float = 600, env: dict[str, str] | None = None)
     )
     if result.returncode != 0:
         output = (result.stderr or result.stdout).strip()[-1500:]
-        raise DockerTargetError(f"docker {' '.join(args[:3])} failed: {output}")
+        raise DockerTargetError(f"docker {' '.join(args[:3])} failed: {output}{_what_to_do(output)}")
     return result.stdout
+
+
+# Docker's own words for situations a user can fix, and what to do about each.
+_ADVICE = (
+    (("Cannot connect to the Docker daemon", "Is the docker daemon running"), "start the Docker engine"),
+    (("port is already allocated", "address already in use"), "free the port, or set HARNESS_DOCKER_PORT"),
+    (
+        ("Temporary failure in name resolution", "Could not resolve host", "Failed to establish a new connection"),
+        "the first build needs PyPI, the npm registry and Debian's archive; check the network or a proxy",
+    ),
+    (
+        ("pull access denied", "failed to resolve source metadata", "manifest unknown"),
+        f"{BASE_IMAGE} (the base of every image here) is missing: docker pull {BASE_IMAGE}",
+    ),
+)
+
+
+def _what_to_do(output: str) -> str:
+    advice = [what for needles, what in _ADVICE if any(needle in output for needle in needles)]
+    return f"\nWhat to do: {'; '.join(advice)}." if advice else ""
 
 
 def check_base_image() -> None:

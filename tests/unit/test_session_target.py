@@ -3,6 +3,7 @@
 import pytest
 
 from bootstrap.settings import Settings
+from tests.docker_targets import _what_to_do
 from tests.session_target import LOCALSTACK_DOCKER, plan_session
 
 pytestmark = pytest.mark.unit
@@ -40,3 +41,17 @@ def test_compose_targets_with_engine__compose_with_that_emulator(emulator, profi
 def test_docker_targets_without_engine__skip_naming_the_setting(emulator):
     plan = plan_session(Settings.from_env({"HARNESS_EMULATOR": emulator}), engine_available=lambda: False)
     assert plan.kind == "skip" and f"HARNESS_EMULATOR={emulator}" in plan.reason and "Docker engine" in plan.reason
+
+
+@pytest.mark.parametrize(
+    ("docker_says", "advice"),
+    [
+        ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock.", "start the Docker engine"),
+        ("Bind for 127.0.0.1:4566 failed: port is already allocated", "HARNESS_DOCKER_PORT"),
+        ("pip: Temporary failure in name resolution", "PyPI, the npm registry"),
+        ("failed to resolve source metadata for docker.io/library/python:3.13-slim", "docker pull python:3.13-slim"),
+    ],
+)
+def test_docker_failures__say_what_to_do(docker_says, advice):
+    assert advice in _what_to_do(docker_says)
+    assert _what_to_do("something else entirely") == ""
