@@ -26,6 +26,7 @@ SERVICES = ("iam", "sts", "dynamodb", "lambda", "apigateway", "logs")
 # Containers the test session starts carry this label, with the pid of the session that owns them.
 OWNER_LABEL = "dynamodb-manager-harness.test-session"
 BOOTSTRAP_TIMEOUT_S = 300.0
+PORT_ATTEMPTS = 3
 
 
 class DockerTargetError(RuntimeError):
@@ -112,6 +113,23 @@ def _compose_env(project: str, state_dir: Path, port: int, proxy_port: int, extr
     return env
 
 
+def _up_on_free_ports(project: str, state_dir: Path, extra: dict[str, str], up: list[str]) -> dict[str, str]:
+    """``docker compose up`` on free loopback ports (away from the embedded emulators' 4566+ and the
+    proxies' 4600+); a port taken between the pick and the bind is picked again, a few times at most."""
+    for attempt in range(PORT_ATTEMPTS):
+        env = _compose_env(project, state_dir, pick_port(5566 + 10 * attempt), pick_port(5600 + 10 * attempt), extra)
+        try:
+            _docker("compose", *up, env=env, timeout=900)
+            return env
+        except DockerTargetError as error:
+            if "address already in use" not in str(error) and "port is already allocated" not in str(error):
+                raise
+            if attempt == PORT_ATTEMPTS - 1:
+                raise
+            _docker("compose", "down", "--volumes", "--remove-orphans", env=env, timeout=300)
+    raise AssertionError("unreachable")
+
+
 def _bootstrap_exit_code(env: dict[str, str], service: str) -> int | None:
     ids = _docker("compose", "ps", "--all", "--quiet", service, env=env, timeout=60).split()
     if not ids:
@@ -144,12 +162,11 @@ def compose_stack(
     """
     check_base_image()
     project = f"harness-e2e-{uuid.uuid4().hex[:8]}"
-    port, proxy_port = pick_port(4566), pick_port(4600)
-    env = _compose_env(project, state_dir, port, proxy_port, extra_env or {})
     services = ["localstack", "bootstrap"] if emulator == "localstack" else ["ministack", "bootstrap-ministack"]
     profile = ["--profile", "ministack"] if emulator == "ministack" else []
+    env = _compose_env(project, state_dir, 0, 0, extra_env or {})
     try:
-        _docker("compose", *profile, "up", "--detach", "--build", *services, env=env, timeout=900)
+        env = _up_on_free_ports(project, state_dir, extra_env or {}, [*profile, "up", "--detach", "--build", *services])
         outputs_path = state_dir / "outputs.json"
         if not poll_until(lambda: _bootstrap_exit_code(env, services[1]) is not None, BOOTSTRAP_TIMEOUT_S, 0.5):
             raise DockerTargetError(f"the Compose bootstrap did not finish within {BOOTSTRAP_TIMEOUT_S:.0f} s")
