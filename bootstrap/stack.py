@@ -165,6 +165,15 @@ def status(settings: Settings) -> dict[str, Any] | None:
     if settings.target == ENDPOINT and not endpoint_reachable(settings.endpoint_url or ""):
         return None  # e.g. outputs left on the host by a Compose stack that is down now
     try:
-        return json.loads(settings.outputs_path.read_text())
+        outputs = json.loads(settings.outputs_path.read_text())
     except FileNotFoundError:
         return None
+    wanted = {_loopback(url) for url in (settings.endpoint_url, settings.public_endpoint_url) if url}
+    if settings.target == ENDPOINT and _loopback(outputs.get("endpoint_url") or "") not in wanted:
+        return None  # outputs of a stack on another endpoint (another port, another emulator)
+    return outputs
+
+
+def _loopback(url: str) -> str:
+    """An endpoint URL with localhost spelled 127.0.0.1 and no trailing slash, for comparing."""
+    return url.rstrip("/").replace("://localhost", "://127.0.0.1")
