@@ -225,8 +225,8 @@ def localstack_container(settings: Settings) -> Iterator[DockerTarget]:
     container = LocalStackContainer(image=LOCALSTACK_IMAGE, region_name=settings.region)
     container.with_services(*SERVICES)
     container.with_kwargs(labels={OWNER_LABEL: str(os.getpid())})
-    # Loopback only, on ports Docker picks.
-    container.with_bind_ports(4566, ("127.0.0.1",)).with_bind_ports(4600, ("127.0.0.1",))
+    # Loopback only, on ports Docker picks (docker-py's (address, port) form; testcontainers has no API for it).
+    container.ports.update({"4566": ("127.0.0.1", None), "4600": ("127.0.0.1", None)})
     with container:
         endpoint = f"http://127.0.0.1:{container.get_exposed_port(4566)}"
         proxy = f"http://127.0.0.1:{container.get_exposed_port(4600)}"
