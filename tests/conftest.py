@@ -1,6 +1,10 @@
 """Markers are required: every test is exactly one of unit, e2e or aws; aws runs only when asked for."""
 
+from collections.abc import Iterator
+
 import pytest
+
+from tests.conformance import Recorder, output_dir, session_target
 
 TARGET_MARKERS = ("unit", "e2e", "aws")
 
@@ -14,3 +18,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"{item.nodeid} must carry exactly one of {TARGET_MARKERS}, has {found}")
         if found == ["aws"] and not asked_for_aws:
             item.add_marker(skip_aws)
+
+
+_conformance = Recorder()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Record the outcome of every test marked aws_behaviour on the session's target (see tests/conformance.py)."""
+    report = (yield).get_result()
+    marker = item.get_closest_marker("aws_behaviour")
+    target = session_target(unit=item.get_closest_marker("unit") is not None)
+    if marker is None or target is None or not (report.when == "call" or report.skipped):
+        return
+    if hasattr(report, "wasxfail"):
+        outcome, reason = ("gap", report.wasxfail) if report.skipped else ("failed", "")
+    elif report.skipped:
+        outcome, reason = "skipped", str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+    else:
+        outcome, reason = ("passed" if report.passed else "failed"), ""
+    _conformance.add(target, marker.args[0], marker.args[1], outcome, reason)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _conformance.results:
+        _conformance.save(output_dir())
