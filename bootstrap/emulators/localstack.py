@@ -72,7 +72,8 @@ def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> d
         "DISABLE_EVENTS": "1",
         "SKIP_SSL_CERT_DOWNLOAD": "1",
         "DEBUG": "0",
-        # IAM enforcement is a LocalStack Pro feature: without it the role's policy is not checked.
+        # Read by our extension (localstack_executor/.../extension.py), which checks calls signed by a role
+        # session against the role's policies: open-source LocalStack does not (that is Pro's ENFORCE_IAM).
         "ENFORCE_IAM": "1" if enforce_iam else "0",
         "PYTHONUNBUFFERED": "1",
     }

@@ -12,7 +12,7 @@ from bootstrap import emulators, package, stack
 from bootstrap.emulators.process import is_alive, pick_port, poll_until
 from bootstrap.report import Progress
 from bootstrap.settings import EMBEDDED, Settings
-from tests.support import Api, burst_creates, mark_gap
+from tests.support import Api, burst_creates
 
 pytestmark = pytest.mark.e2e
 
@@ -24,12 +24,8 @@ def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api):
     assert set(result.statuses) <= {200, 429}, sorted(set(result.statuses))
 
 
-COMMUNITY_LOCALSTACK = "usage-plan throttling and quotas are not enforced by open-source LocalStack"
-
-
 @pytest.mark.aws_behaviour("usage-plan throttle exceeded", "429 `Too Many Requests`")
-def test_usage_plan_throttle__429(stack_factory, backend, request):
-    mark_gap(request, backend, {"localstack": COMMUNITY_LOCALSTACK})
+def test_usage_plan_throttle__429(stack_factory):
     # GIVEN a stack whose usage plan allows 1 request per second with a burst of 1
     settings = stack_factory(plan_rate_limit=1.0, plan_burst_limit=1)
     outputs = stack.up(settings, Progress(io.StringIO()))
@@ -43,8 +39,7 @@ def test_usage_plan_throttle__429(stack_factory, backend, request):
 
 
 @pytest.mark.aws_behaviour("usage-plan quota used up", "429 `Limit Exceeded`")
-def test_usage_plan_quota__429_once_used_up(stack_factory, backend, request):
-    mark_gap(request, backend, {"localstack": COMMUNITY_LOCALSTACK})
+def test_usage_plan_quota__429_once_used_up(stack_factory):
     settings = stack_factory(plan_quota_per_day=3)
     outputs = stack.up(settings, Progress(io.StringIO()))
     api = Api(outputs["api_url"], outputs["api_key"])

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from bootstrap import iam
 from bootstrap.emulators.process import clean_environment
-from tests.support import mark_gap, poll
+from tests.support import poll
 
 pytestmark = pytest.mark.e2e
 
@@ -64,10 +64,9 @@ def test_role__uses_its_own_table(role_session, outputs):
     ],
 )
 @pytest.mark.aws_behaviour("the function's role on another table, `DeleteTable`, `Query`", "`AccessDeniedException`")
-def test_role__is_denied_everything_else(role_session, outputs, other_table, call, settings, backend, request):
+def test_role__is_denied_everything_else(role_session, outputs, other_table, call, settings):
     if not settings.enforce_iam:
         pytest.skip("HARNESS_ENFORCE_IAM=0: the emulator does not evaluate IAM policies")
-    mark_gap(request, backend, {"localstack": "IAM policies are enforced only by LocalStack Pro"})
     with pytest.raises(ClientError) as denied:
         call(role_session, outputs["table_name"], other_table)
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
