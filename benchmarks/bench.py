@@ -143,10 +143,10 @@ def bench_compose(args: argparse.Namespace, state_dir: str) -> None:
     """``docker compose up`` (images built or cached), timed until the bootstrap has deployed the stack."""
     emulator = args.docker.removeprefix("compose-")
     started = time.perf_counter()
-    with compose_stack(Settings(), Path(state_dir), emulator, {**UNTHROTTLED, "HARNESS_STACK": "bench"}) as settings:
+    with compose_stack(Settings(), Path(state_dir), emulator, {**UNTHROTTLED, "HARNESS_STACK": "bench"}) as target:
         ready = time.perf_counter() - started
         print(f"docker compose up ({emulator}) until the stack is deployed: {ready:5.2f} s   {os.cpu_count()} cores")
-        measure(settings, json.loads((Path(state_dir) / "outputs.json").read_text()), args)
+        measure(target.settings, json.loads((Path(state_dir) / "outputs.json").read_text()), args)
 
 
 def main() -> int:
