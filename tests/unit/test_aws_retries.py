@@ -1,0 +1,107 @@
+"""Issue 14, points 2, 7, 8: what AWS refuses for a while is waited for, bounded; emulators pay nothing.
+
+Each test scripts AWS's answers (botocore Stubber, or ``script_http`` below the retry layer): nothing is sent.
+"""
+
+import pytest
+from botocore.stub import Stubber
+
+from bootstrap import function, table
+from bootstrap.clients import Clients
+from bootstrap.package import code_sha256
+from bootstrap.report import Outcome
+from bootstrap.settings import ENDPOINT, Settings
+
+pytestmark = pytest.mark.unit
+UNAVAILABLE = "ContinuousBackupsUnavailableException"
+TABLE = {"TableName": "tbl", "TableStatus": "ACTIVE", "TableArn": "arn:aws:dynamodb:us-east-1:1:table/tbl"}
+
+
+def emulator(service: str):
+    return Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))(service)
+
+
+def pitr(status: str) -> dict:
+    return {"ContinuousBackupsDescription": {
+        "ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": status}
+    }}  # fmt: skip
+
+
+def test_new_table__pitr_retried_while_unavailable_then_read_back_enabled(aws_env):
+    # GIVEN a table just created, whose continuous backups AWS calls unavailable twice
+    dynamodb, sleeps = emulator("dynamodb"), []
+    with Stubber(dynamodb) as stub:
+        stub.add_client_error("describe_table", "ResourceNotFoundException")
+        stub.add_response("create_table", {"TableDescription": {**TABLE, "TableStatus": "CREATING"}})
+        stub.add_response("describe_table", {"Table": TABLE})  # table_exists
+        stub.add_response("describe_table", {"Table": TABLE})
+        stub.add_response("describe_continuous_backups", pitr("DISABLED"))
+        stub.add_client_error("update_continuous_backups", UNAVAILABLE)
+        stub.add_client_error("update_continuous_backups", UNAVAILABLE)
+        stub.add_response("update_continuous_backups", pitr("ENABLING"))
+        stub.add_response("describe_continuous_backups", pitr("ENABLING"))
+        stub.add_response("describe_continuous_backups", pitr("ENABLED"))
+        # WHEN up ensures the table
+        described, outcome = table.ensure_table(dynamodb, "tbl", {}, sleep=sleeps.append)
+        stub.assert_no_pending_responses()
+    # THEN PITR was retried with backoff, then read back until ENABLED
+    assert (outcome, described["TableStatus"]) == (Outcome.CREATED, "ACTIVE")
+    assert sleeps == [1.0, 2.0, 1.0]
+
+
+def test_new_table__pitr_never_available_fails_naming_it(aws_env, monkeypatch):
+    monkeypatch.setattr(table, "PITR_TIMEOUT_S", 0.0)
+    dynamodb = emulator("dynamodb")
+    with Stubber(dynamodb) as stub:
+        stub.add_response("describe_continuous_backups", pitr("DISABLED"))
+        stub.add_client_error("update_continuous_backups", UNAVAILABLE)
+        with pytest.raises(RuntimeError, match=f"point-in-time recovery of table tbl: still {UNAVAILABLE}"):
+            table._ensure_point_in_time_recovery(dynamodb, "tbl", sleep=lambda _s: None)
+
+
+def test_new_table__pitr_that_does_not_read_enabled_is_an_error(aws_env, monkeypatch):
+    monkeypatch.setattr(table, "PITR_TIMEOUT_S", 0.0)
+    dynamodb = emulator("dynamodb")
+    with Stubber(dynamodb) as stub:
+        stub.add_response("describe_continuous_backups", pitr("DISABLED"))
+        stub.add_response("update_continuous_backups", pitr("ENABLED"))
+        stub.add_response("describe_continuous_backups", pitr("DISABLED"))
+        with pytest.raises(RuntimeError, match="still reads DISABLED, not ENABLED"):
+            table._ensure_point_in_time_recovery(dynamodb, "tbl", sleep=lambda _s: None)
+
+
+def test_function_left_pending__waits_for_active_then_the_update_before_changing_code(aws_env):
+    # GIVEN a function an interrupted up left Pending, whose code differs from the package
+    client, code = emulator("lambda"), b"new code"
+    spec = function.FunctionSpec("fn", "arn:aws:iam::1:role/r", 128, 10, {"TABLE_NAME": "t"}, {})
+    config = {"FunctionName": "fn", "CodeSha256": "old", **spec.configuration()}
+    state = {"Pending": {**config, "State": "Pending", "LastUpdateStatus": "Successful"}}
+    state["Active"] = {**config, "State": "Active", "LastUpdateStatus": "Successful"}
+    with Stubber(client) as stub:
+        stub.add_response("get_function", {"Configuration": state["Pending"]})
+        stub.add_response("get_function", {"Configuration": state["Pending"]})  # function_active_v2: retry
+        stub.add_response("get_function", {"Configuration": state["Active"]})  # ... success
+        stub.add_response("get_function", {"Configuration": state["Active"]})  # function_updated_v2
+        # THEN the code is updated only after both waits (Stubber fails on any other order)
+        stub.add_response("update_function_code", {"FunctionName": "fn"}, {"FunctionName": "fn", "ZipFile": code})
+        stub.add_response("get_function", {"Configuration": state["Active"]})
+        stub.add_response("get_function", {"Configuration": {**state["Active"], "CodeSha256": code_sha256(code)}})
+        _, outcome = function.ensure_function(client, spec, code)
+        stub.assert_no_pending_responses()
+    assert outcome is Outcome.UPDATED
+
+
+@pytest.mark.parametrize("status", ["DELETING", "CREATING"])
+def test_down__table_already_deleting_or_still_creating_is_waited_for(aws_env, status):
+    dynamodb = emulator("dynamodb")
+    in_use = "Attempt to change a resource which is still in use"
+    with Stubber(dynamodb) as stub:
+        stub.add_client_error("delete_table", "ResourceInUseException", in_use)
+        stub.add_response("describe_table", {"Table": {**TABLE, "TableStatus": status}})
+        if status == "CREATING":  # wait until ACTIVE, then delete it
+            stub.add_response("describe_table", {"Table": TABLE})
+            stub.add_response("delete_table", {"TableDescription": {**TABLE, "TableStatus": "DELETING"}})
+        stub.add_response("describe_table", {"Table": {**TABLE, "TableStatus": "DELETING"}})  # table_not_exists
+        stub.add_client_error("describe_table", "ResourceNotFoundException")
+        assert table.delete_table(dynamodb, "tbl") == (None, Outcome.DELETED)
+        stub.assert_no_pending_responses()
