@@ -1,16 +1,21 @@
-"""Issue 14, points 2, 7, 8: what AWS refuses for a while is waited for, bounded; emulators pay nothing.
+"""Issue 14, points 2, 5, 7, 8: what AWS refuses for a while is waited for, bounded; emulators pay nothing.
 
 Each test scripts AWS's answers (botocore Stubber, or ``script_http`` below the retry layer): nothing is sent.
 """
 
+import time
+
 import pytest
+from botocore.exceptions import ClientError
+from botocore.retries.bucket import TokenBucket
 from botocore.stub import Stubber
 
-from bootstrap import function, table
+from bootstrap import function, quota, table
 from bootstrap.clients import Clients
 from bootstrap.package import code_sha256
 from bootstrap.report import Outcome
-from bootstrap.settings import ENDPOINT, Settings
+from bootstrap.settings import AWS, ENDPOINT, Settings
+from tests.support import script_http
 
 pytestmark = pytest.mark.unit
 UNAVAILABLE = "ContinuousBackupsUnavailableException"
@@ -105,3 +110,49 @@ def test_down__table_already_deleting_or_still_creating_is_waited_for(aws_env, s
         stub.add_client_error("describe_table", "ResourceNotFoundException")
         assert table.delete_table(dynamodb, "tbl") == (None, Outcome.DELETED)
         stub.assert_no_pending_responses()
+
+
+TOO_MANY = (429, {"x-amzn-ErrorType": "TooManyRequestsException"}, b'{"message": "Too Many Requests"}')
+
+
+@pytest.fixture
+def quota_sleeps(monkeypatch) -> list[float]:
+    """The quota waits, recorded instead of slept. The adaptive mode's own token bucket (botocore's, which
+    after throttling paces sends for real) is opened, so only the waits under test remain."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(quota, "sleep", sleeps.append)
+    monkeypatch.setattr(TokenBucket, "acquire", lambda _bucket, amount=1, block=True: True)
+    return sleeps
+
+
+@pytest.mark.parametrize(("operation", "interval"), sorted(quota.INTERVALS_S.items()))
+def test_aws_quota__throttled_call_waits_the_documented_interval(aws_env, quota_sleeps, operation, interval):
+    # GIVEN API Gateway on AWS throttling this once-per-N-seconds call twice
+    apigw = Clients(Settings(target=AWS))("apigateway")
+    served = script_http(apigw, operation, [TOO_MANY, TOO_MANY, (200, {}, b"{}")])
+    call = {
+        "DeleteRestApi": lambda: apigw.delete_rest_api(restApiId="a1"),
+        "UpdateUsagePlan": lambda: apigw.update_usage_plan(usagePlanId="p1", patchOperations=[]),
+        "CreateDeployment": lambda: apigw.create_deployment(restApiId="a1"),
+    }[operation]
+    # WHEN it is called, THEN it waits the documented interval before each retry, and succeeds
+    call()
+    assert (served, quota_sleeps) == ([429, 429, 200], [interval, interval])
+
+
+def test_aws_quota__retry_after_is_honoured_and_the_waits_are_bounded(aws_env, quota_sleeps):
+    apigw = Clients(Settings(target=AWS))("apigateway")
+    with_header = (429, {**TOO_MANY[1], "Retry-After": "7"}, TOO_MANY[2])
+    script_http(apigw, "DeleteRestApi", [with_header] + [TOO_MANY] * 10)
+    with pytest.raises(ClientError, match="TooManyRequestsException"):
+        apigw.delete_rest_api(restApiId="a1")
+    assert quota_sleeps == [7.0] + [30.0] * (quota.MAX_WAITS - 1)
+
+
+def test_emulator__throttling_is_not_slowed_by_the_aws_quota_waits(aws_env, quota_sleeps):
+    apigw = emulator("apigateway")
+    served = script_http(apigw, "DeleteRestApi", [TOO_MANY, TOO_MANY, (202, {}, b"")])
+    started = time.monotonic()
+    apigw.delete_rest_api(restApiId="a1")
+    assert (served, quota_sleeps) == ([429, 429, 202], [])
+    assert time.monotonic() - started < 10
