@@ -98,7 +98,7 @@ def test_target_aws__with_aws_endpoint_url_set__creates_nothing_on_that_emulator
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "xx-test-1",
+        "AWS_REGION": "eu-west-3",
         "AWS_ENDPOINT_URL": outputs["endpoint_url"],
         "HTTPS_PROXY": proxy,  # AWS is HTTPS only; the emulator (plain HTTP) stays reachable, as in the bug
         "https_proxy": proxy,
@@ -122,6 +122,6 @@ def test_target_aws__with_aws_endpoint_url_set__creates_nothing_on_that_emulator
     assert result.returncode == 2, result.stdout + result.stderr
     assert "AWS_ENDPOINT_URL is set but ignored" in result.stdout and "REAL AWS" not in result.stdout
     assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
-    assert result.stderr.startswith("error: cannot reach AWS STS at https://sts.xx-test-1.amazonaws.com")
+    assert result.stderr.startswith("error: cannot reach AWS STS at https://sts.eu-west-3.amazonaws.com")
     assert _everything(clients) == before
     assert not (tmp_path / "state" / "outputs.json").exists()
