@@ -13,6 +13,7 @@ from bootstrap import function as function_module
 from bootstrap import iam as iam_module
 from bootstrap import log_group as log_group_module
 from bootstrap import stack
+from bootstrap import stage as stage_module
 from bootstrap import table as table_module
 from bootstrap import usage as usage_module
 from bootstrap.report import Outcome, Progress
@@ -83,7 +84,7 @@ STEPS = [
     (api_module, "ensure_resource"),
     (api_module, "ensure_method"),
     (api_module, "ensure_invoke_permission"),
-    (api_module, "ensure_stage"),
+    (stage_module, "ensure_stage"),
     (usage_module, "ensure_api_key"),
     (usage_module, "ensure_usage_plan"),
 ]

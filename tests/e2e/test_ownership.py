@@ -40,7 +40,7 @@ def items(clients, table: str) -> list[dict[str, Any]]:
     return clients("dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
 
 
-def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it(stack_factory, clients):
+def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it(stack_factory, clients, outputs):
     # GIVEN a table with a stack's table name, made beforehand without the harness's tags, holding one item
     extra = stack_factory()
     table = extra.names.table
@@ -56,7 +56,7 @@ def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it
     refused = run_cli(extra, "up")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert table in refused.stderr and "--adopt" in refused.stderr.splitlines()[-1]
-    found = {r.kind: r.read_tags() for r in inventory.resources(clients, extra.names)}
+    found = {r.kind: r.read_tags() for r in inventory.resources(clients, extra.names, outputs["partition"])}
     assert found == {kind: ({} if kind == "table" else None) for kind in found}
     # WHEN down runs, THEN it leaves the table and its item alone, saying so, and succeeds
     down = run_cli(extra, "down")
@@ -68,7 +68,7 @@ def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it
     assert adopted.returncode == 0, adopted.stderr
     assert adopted.stdout.splitlines()[1].split()[:2] == ["table", table] and " adopted " in adopted.stdout
     tags = ownership.stack_tags(extra.stack_name)
-    assert ownership.is_ours(inventory.resources(clients, extra.names)[0].read_tags(), tags)
+    assert ownership.is_ours(inventory.resources(clients, extra.names, outputs["partition"])[0].read_tags(), tags)
     assert items(clients, table) == [{"id": {"S": "theirs"}}]
 
 

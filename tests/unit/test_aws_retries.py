@@ -1,4 +1,4 @@
-"""Issue 14, points 2, 5, 7, 8: what AWS refuses for a while is waited for, bounded; emulators pay nothing.
+"""Issue 14, points 2, 5, 6, 7, 8: what AWS refuses for a while is waited for, bounded; emulators pay nothing.
 
 Each test scripts AWS's answers (botocore Stubber, or ``script_http`` below the retry layer): nothing is sent.
 """
@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from botocore.retries.bucket import TokenBucket
 from botocore.stub import Stubber
 
-from bootstrap import function, quota, table
+from bootstrap import function, quota, table, usage
 from bootstrap.clients import Clients
 from bootstrap.package import code_sha256
 from bootstrap.report import Outcome
@@ -73,6 +73,19 @@ def test_new_table__pitr_that_does_not_read_enabled_is_an_error(aws_env, monkeyp
         stub.add_response("describe_continuous_backups", pitr("DISABLED"))
         with pytest.raises(RuntimeError, match="still reads DISABLED, not ENABLED"):
             table._ensure_point_in_time_recovery(dynamodb, "tbl", sleep=lambda _s: None)
+
+
+def test_usage_plan_delete__retried_while_aws_still_counts_the_detached_stage(aws_env):
+    apigw, sleeps = emulator("apigateway"), []
+    plan = {"id": "p1", "name": "plan", "apiStages": [{"apiId": "a1", "stage": "dev"}]}
+    associated = "Cannot delete Usage Plan p1 because there are API Stages associated with it"
+    with Stubber(apigw) as stub:
+        stub.add_response("update_usage_plan", {"id": "p1"})
+        stub.add_client_error("delete_usage_plan", "BadRequestException", associated, 400)
+        stub.add_client_error("delete_usage_plan", "BadRequestException", associated, 400)
+        stub.add_response("delete_usage_plan", {}, {"usagePlanId": "p1"})
+        assert usage.delete_usage_plan(apigw, plan, sleep=sleeps.append) == (None, Outcome.DELETED)
+    assert sleeps == [1.0, 2.0]
 
 
 def test_function_left_pending__waits_for_active_then_the_update_before_changing_code(aws_env):
