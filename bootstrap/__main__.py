@@ -104,10 +104,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Done in {time.perf_counter() - started:.1f}s.")
     elif args.command == "sweep":
         clients = resolve(settings, Progress(), start_emulator=False).clients()
-        stale = sweep.stale_stacks(clients, args.prefix, timedelta(hours=args.older_than_hours))
-        print(f"sweep: {len(stale)} stale stack(s) named {args.prefix}* older than {args.older_than_hours} h")
-        for name in stale:
-            stack.down(sweep.settings_for(settings, name), Progress(), stop_emulator=False)
+        failures = sweep.sweep(settings, clients, args.prefix, timedelta(hours=args.older_than_hours))
+        for failure in failures:
+            print(f"error: sweep could not take down stack '{failure.stack}': {failure.error}", file=sys.stderr)
+        if failures:
+            return 1
     else:
         outputs = stack.status(settings)
         if outputs is None:
