@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, help="embedded emulator's port (HARNESS_PORT); default 4566 if free")
     parser.add_argument("--stack", dest="stack_name", help="stack name every resource name derives from")
     parser.add_argument("--stage", help="API stage: dev, test, prod, ... (HARNESS_STAGE)")
-    parser.add_argument("--region", help="AWS region (AWS_REGION)")
+    parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)")
     parser.add_argument(
         "--consistency-window-ms",
         type=float,
@@ -68,7 +68,8 @@ def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
         verb = "is" if len(ignored) == 1 else "are"
         print(f"note: {', '.join(ignored)} {verb} set but ignored: --target aws talks to AWS")
     account, arn = aws_identity(settings)
-    print(f"REAL AWS: {command} stack '{settings.stack_name}' in account {account}, region {settings.region}")
+    where = f"region {settings.region} (from {settings.region_source})"
+    print(f"REAL AWS: {command} stack '{settings.stack_name}' in account {account}, {where}")
     print(f"          as {arn}")
     if assume_yes:
         return
@@ -103,10 +104,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Done in {time.perf_counter() - started:.1f}s.")
     elif args.command == "sweep":
         clients = resolve(settings, Progress(), start_emulator=False).clients()
-        stale = sweep.stale_stacks(clients, args.prefix, timedelta(hours=args.older_than_hours))
-        print(f"sweep: {len(stale)} stale stack(s) named {args.prefix}* older than {args.older_than_hours} h")
-        for name in stale:
-            stack.down(sweep.settings_for(settings, name), Progress(), stop_emulator=False)
+        failures = sweep.sweep(settings, clients, args.prefix, timedelta(hours=args.older_than_hours))
+        for failure in failures:
+            print(f"error: sweep could not take down stack '{failure.stack}': {failure.error}", file=sys.stderr)
+        if failures:
+            return 1
     else:
         outputs = stack.status(settings)
         if outputs is None:

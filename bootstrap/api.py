@@ -1,5 +1,7 @@
-"""The REST API: resource DynamoDBManager, POST with an API key, an AWS_PROXY integration, a stage."""
+"""The REST API: resource DynamoDBManager, POST with an API key, an AWS_PROXY integration (the stage: stage.py)."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,15 +24,21 @@ def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[
     return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
 
 
-def find_rest_api(apigw: Any, name: str) -> dict[str, Any] | None:
-    matches = [api for api in paginate(apigw, "get_rest_apis", "items") if api["name"] == name]
-    return min(matches, key=lambda api: str(api.get("createdDate", ""))) if matches else None
+def oldest_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """API Gateway items in creation order (the oldest is the one ``up`` keeps using)."""
+    return sorted(items, key=lambda item: (str(item.get("createdDate", "")), item["id"]))
+
+
+def find_rest_apis(apigw: Any, name: str) -> list[dict[str, Any]]:
+    """Every REST API with this name, oldest first: a CreateRestApi retried after a timeout can make two."""
+    return oldest_first([api for api in paginate(apigw, "get_rest_apis", "items") if api["name"] == name])
 
 
 def ensure_rest_api(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[str, Any], Outcome]:
-    api = find_rest_api(apigw, name)
-    if api is not None:
-        return api, Outcome.UNCHANGED
+    """The oldest REST API with this name, or a new one."""
+    found = find_rest_apis(apigw, name)
+    if found:
+        return found[0], Outcome.UNCHANGED
     api = apigw.create_rest_api(
         name=name,
         description="DynamoDBManager: POST operations on a DynamoDB table through Lambda (harness-managed)",
@@ -49,12 +57,15 @@ def ensure_resource(apigw: Any, api_id: str) -> tuple[dict[str, Any], Outcome]:
     return apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart=RESOURCE_PATH), Outcome.CREATED
 
 
-def integration_uri(region: str, function_arn: str) -> str:
-    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+def method_fingerprint(uri: str) -> str:
+    """A short hash of what ``ensure_method`` defines (key required, AWS_PROXY to ``uri``): a deployment made
+    after it carries it, so ``up`` can tell whether the stage serves the method as now defined."""
+    method = {"authorizationType": "NONE", "apiKeyRequired": True, "type": "AWS_PROXY", "uri": uri}
+    return hashlib.sha256(json.dumps(method, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def ensure_method(apigw: Any, api_id: str, resource_id: str, uri: str) -> tuple[None, Outcome]:
-    """POST requiring an API key, proxied to the function. Changes here need a new deployment."""
+    """POST requiring an API key, proxied to the function. The stage serves a change only once deployed."""
     ids = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": METHOD}
     outcome = Outcome.UNCHANGED
     try:
@@ -97,67 +108,25 @@ def ensure_invoke_permission(lambda_client: Any, function_name: str, source_arn:
     return None, Outcome.CREATED
 
 
-def ensure_stage(apigw: Any, api_id: str, stage: str, redeploy: bool, throttle: Throttle) -> tuple[dict, Outcome]:
-    """A stage pointing at a deployment of the current API, with stage-wide throttling."""
+def delete_rest_api(apigw: Any, api_id: str) -> tuple[None, Outcome]:
     try:
-        current = apigw.get_stage(restApiId=api_id, stageName=stage)
-        outcome = Outcome.UNCHANGED
+        apigw.delete_rest_api(restApiId=api_id)
     except ClientError as error:
-        if not is_code(error, "NotFoundException"):
-            raise
-        current, redeploy, outcome = None, True, Outcome.CREATED
-    if redeploy:
-        deployment = apigw.create_deployment(restApiId=api_id, description="harness up")
-        if current is None:
-            current = apigw.create_stage(restApiId=api_id, stageName=stage, deploymentId=deployment["id"])
-        else:
-            patch = [{"op": "replace", "path": "/deploymentId", "value": deployment["id"]}]
-            current = apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=patch)
-            outcome = Outcome.UPDATED
-    settings = current.get("methodSettings", {}).get("*/*", {})
-    wanted = {"throttlingRateLimit": float(throttle.rate_limit), "throttlingBurstLimit": throttle.burst_limit}
-    if any(settings.get(key) != value for key, value in wanted.items()):
-        patch = [
-            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(throttle.rate_limit)},
-            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(throttle.burst_limit)},
-        ]
-        current = apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=patch)
-        outcome = outcome.after_change()
-    return current, outcome
-
-
-def delete_rest_api(apigw: Any, name: str) -> tuple[None, Outcome]:
-    api = find_rest_api(apigw, name)
-    if api is None:
-        return None, Outcome.ABSENT
-    apigw.delete_rest_api(restApiId=api["id"])
+        if is_code(error, "NotFoundException"):
+            return None, Outcome.ABSENT
+        raise
     return None, Outcome.DELETED
 
 
-def _arn(apigw: Any, collection: str, item: dict[str, Any]) -> str:
-    return f"arn:aws:apigateway:{apigw.meta.region_name}::/{collection}/{item['id']}"
+def tags_arn(partition: str, region: str, collection: str, item_id: str) -> str:
+    """The ARN API Gateway's tag calls take for a REST API, API key or usage plan (``collection``)."""
+    return f"arn:{partition}:apigateway:{region}::/{collection}/{item_id}"
 
 
-def item_tags(apigw: Any, collection: str, item: dict[str, Any]) -> dict[str, str]:
+def item_tags(apigw: Any, arn: str, item: dict[str, Any]) -> dict[str, str]:
     """An API Gateway resource's tags: its own ``tags`` field, plus GetTags.
 
     On AWS the two agree. MiniStack and LocalStack keep the tags added later by TagResource apart,
     visible only to GetTags, which in turn may miss the tags given at creation; the union is right on all.
     """
-    return {**(item.get("tags") or {}), **apigw.get_tags(resourceArn=_arn(apigw, collection, item)).get("tags", {})}
-
-
-def tag_item(apigw: Any, collection: str, item: dict[str, Any], tags: dict[str, str]) -> None:
-    apigw.tag_resource(resourceArn=_arn(apigw, collection, item), tags=tags)
-
-
-def read_tags(apigw: Any, name: str) -> dict[str, str] | None:
-    """The REST API's tags, or None if no API has this name."""
-    api = find_rest_api(apigw, name)
-    return None if api is None else item_tags(apigw, "restapis", api)
-
-
-def tag_rest_api(apigw: Any, name: str, tags: dict[str, str]) -> None:
-    api = find_rest_api(apigw, name)
-    if api is not None:
-        tag_item(apigw, "restapis", api, tags)
+    return {**(item.get("tags") or {}), **apigw.get_tags(resourceArn=arn).get("tags", {})}

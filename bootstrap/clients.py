@@ -5,11 +5,13 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from bootstrap import quota
 from bootstrap.settings import Settings
 
 # Emulators accept any credentials; fixed dummy ones keep a user's real keys away from them.
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-# API Gateway throttles control-plane calls on AWS (TooManyRequestsException): adaptive mode backs off.
+# API Gateway throttles control-plane calls on AWS (TooManyRequestsException): adaptive mode backs off, and
+# the calls with a documented per-account interval wait that long (bootstrap/quota.py, real AWS only).
 _CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=60)
 # botocore itself follows AWS_ENDPOINT_URL[_<SERVICE>] and the config file's endpoint_url. Real AWS must
 # mean AWS: a client for it ignores them all, so what the tool says matches where its calls go.
@@ -41,4 +43,7 @@ class Clients:
         else:
             config = config.merge(AWS_ONLY)
         options.update(overrides)
-        return self._session.client(service, config=config, **options)
+        client = self._session.client(service, config=config, **options)
+        if service == "apigateway" and not self.settings.is_emulated:
+            quota.register(client)
+        return client

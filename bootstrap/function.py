@@ -86,8 +86,7 @@ def ensure_function(lambda_client: Any, spec: FunctionSpec, code: bytes) -> tupl
         lambda_client.get_waiter("function_active_v2").wait(FunctionName=spec.name, WaiterConfig=WAITER)
         return lambda_client.get_function(FunctionName=spec.name)["Configuration"], Outcome.CREATED
     outcome = Outcome.UNCHANGED
-    if current.get("State") == "Pending" or current.get("LastUpdateStatus") == "InProgress":
-        _wait_updated(lambda_client, spec.name)
+    _wait_ready(lambda_client, spec.name, current)
     if current.get("CodeSha256") != code_sha256(code):
         lambda_client.update_function_code(FunctionName=spec.name, ZipFile=code)
         _wait_updated(lambda_client, spec.name)
@@ -99,6 +98,16 @@ def ensure_function(lambda_client: Any, spec: FunctionSpec, code: bytes) -> tupl
     if outcome is Outcome.UPDATED:
         current = lambda_client.get_function(FunctionName=spec.name)["Configuration"]
     return current, outcome
+
+
+def _wait_ready(lambda_client: Any, name: str, current: dict[str, Any]) -> None:
+    """Lambda refuses changes (ResourceConflictException) to a function still Pending (an ``up`` interrupted
+    right after CreateFunction) or mid-update: wait for Active first, then for the last update to finish."""
+    pending = current.get("State") == "Pending"
+    if pending:
+        lambda_client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=WAITER)
+    if pending or current.get("LastUpdateStatus") == "InProgress":
+        _wait_updated(lambda_client, name)
 
 
 def _wait_updated(lambda_client: Any, name: str) -> None:

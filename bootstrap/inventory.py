@@ -1,19 +1,26 @@
 """The stack's named resources in ``up`` order, each with how its own module reads, adds and deletes tags."""
 
+from collections.abc import Callable
+from typing import Any
+
 from bootstrap import api, function, iam, log_group, table, usage
 from bootstrap.clients import Clients
 from bootstrap.ownership import Resource
+from bootstrap.report import Outcome
 from bootstrap.settings import Names
 
 
-def resources(clients: Clients, names: Names) -> list[Resource]:
-    """Table, log group, role, function, REST API, API key, usage plan (``down`` goes the other way).
+def resources(clients: Clients, names: Names, partition: str) -> list[Resource]:
+    """Table, log group, role, function, REST API(s), API key(s), usage plan(s) (``down`` goes the other way).
 
-    The API's resource, method, permission and stage live inside the API and the function, so they
-    belong to whoever owns those.
+    API Gateway names are not unique: a create retried after a timeout can leave two REST APIs or keys of one
+    name, so each one found is a resource of its own (named with its id), checked and deleted on its own.
+    The API's resource, method, permission and stage live inside the API and the function, so they belong to
+    whoever owns those.
     """
     dynamodb, logs, roles, functions = clients("dynamodb"), clients("logs"), clients("iam"), clients("lambda")
     apigw = clients("apigateway")
+    gateway = _Gateway(apigw, partition)
     return [
         Resource(
             "table",
@@ -43,25 +50,42 @@ def resources(clients: Clients, names: Names) -> list[Resource]:
             lambda tags: function.tag_function(functions, names.function, tags),
             lambda: function.delete_function(functions, names.function),
         ),
-        Resource(
-            "rest-api",
-            names.rest_api,
-            lambda: api.read_tags(apigw, names.rest_api),
-            lambda tags: api.tag_rest_api(apigw, names.rest_api, tags),
-            lambda: api.delete_rest_api(apigw, names.rest_api),
-        ),
-        Resource(
-            "api-key",
-            names.api_key,
-            lambda: usage.read_key_tags(apigw, names.api_key),
-            lambda tags: usage.tag_api_key(apigw, names.api_key, tags),
-            lambda: usage.delete_api_key(apigw, names.api_key),
-        ),
-        Resource(
-            "usage-plan",
-            names.usage_plan,
-            lambda: usage.read_plan_tags(apigw, names.usage_plan),
-            lambda tags: usage.tag_usage_plan(apigw, names.usage_plan, tags),
-            lambda: usage.delete_usage_plan(apigw, names.usage_plan),
-        ),
+        *gateway.items("rest-api", "restapis", names.rest_api, api.find_rest_apis, api.delete_rest_api),
+        *gateway.items("api-key", "apikeys", names.api_key, usage.find_api_keys, usage.delete_api_key),
+        *gateway.items("usage-plan", "usageplans", names.usage_plan, usage.find_usage_plans, usage.delete_usage_plan),
     ]
+
+
+class _Gateway:
+    """API Gateway items of one name as resources: one per item found, or one that is absent."""
+
+    def __init__(self, apigw: Any, partition: str) -> None:
+        self.apigw, self.partition = apigw, partition
+
+    def items(
+        self,
+        kind: str,
+        collection: str,
+        name: str,
+        find: Callable[[Any, str], list[dict[str, Any]]],
+        delete: Callable[[Any, Any], tuple[None, Outcome]],
+    ) -> list[Resource]:
+        found = find(self.apigw, name)
+        if not found:
+            return [Resource(kind, name, lambda: None, lambda _tags: None, lambda: (None, Outcome.ABSENT))]
+        return [
+            self._one(kind, collection, name if len(found) == 1 else f"{name} ({item['id']})", item, delete)
+            for item in found
+        ]
+
+    def _one(self, kind: str, collection: str, label: str, item: dict[str, Any], delete: Callable) -> Resource:
+        arn = api.tags_arn(self.partition, self.apigw.meta.region_name, collection, item["id"])
+        # Usage plans are deleted from their description (its stages are detached first); the others by id.
+        target = item if collection == "usageplans" else item["id"]
+        return Resource(
+            kind,
+            label,
+            lambda: api.item_tags(self.apigw, arn, item),
+            lambda tags: self.apigw.tag_resource(resourceArn=arn, tags=tags),
+            lambda: delete(self.apigw, target),
+        )

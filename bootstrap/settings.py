@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bootstrap.region import DEFAULT_REGION, region_from_env
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STACK = "lambda-apigateway"
 # The documents' own names, used when the stack keeps its default name.
@@ -104,7 +106,8 @@ class Settings:
     # inside the network, http://localhost:4566 on the host). Used in the outputs and the invoke URL.
     public_endpoint_url: str | None = None
     endpoint_kind: str = "localstack"  # which emulator answers at endpoint_url (names its known gaps)
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION
+    region_source: str = "given"  # AWS_REGION, AWS_DEFAULT_REGION, profile NAME, --region, or region.FALLBACK
     stack_name: str = DEFAULT_STACK
     stage: str = "dev"
     emulator: str = "ministack"
@@ -139,13 +142,15 @@ class Settings:
         state_dir = env.get("HARNESS_STATE_DIR")
         limits = {name: _parse(var, env[var], kind) for name, var, kind in _LIMIT_VARIABLES if env.get(var)}
         variables = sorted(name for name in env if env[name] and _is_endpoint_variable(name))
+        region, region_source = region_from_env(env)
         return cls(
             target=target,
             endpoint_url=endpoint if target == ENDPOINT else None,
             public_endpoint_url=env.get("HARNESS_PUBLIC_ENDPOINT") or None,
             consistency_proxy_url=env.get("HARNESS_CONSISTENCY_PROXY_URL") or None,
             endpoint_kind=env.get("HARNESS_ENDPOINT_KIND", cls.endpoint_kind),
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or cls.region,
+            region=region,
+            region_source=region_source,
             stack_name=env.get("HARNESS_STACK") or DEFAULT_STACK,
             stage=env.get("HARNESS_STAGE") or cls.stage,
             emulator=env.get("HARNESS_EMULATOR", cls.emulator),
@@ -163,6 +168,8 @@ class Settings:
         Real AWS never has an endpoint: ``--target aws`` drops the one ``AWS_ENDPOINT_URL`` gave.
         """
         changed = replace(self, **{key: value for key, value in overrides.items() if value is not None})
+        if overrides.get("region") is not None:
+            changed = replace(changed, region_source="--region")
         return replace(changed, endpoint_url=None) if changed.target == AWS else changed
 
     @property

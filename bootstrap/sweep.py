@@ -1,12 +1,26 @@
-"""Find stacks by their tags and take down the stale ones (for CI runs that died before their teardown)."""
+"""Find stacks by their tags and take down the stale ones (for CI runs that died before their teardown).
 
+Stacks are found with the Resource Groups Tagging API (``tag:GetResources`` on ``harness:managed-by``): one
+paginated call that a CI role scoped to its own resources may make, where reading every table's tags is
+denied for the tables that are not its own. An emulator without that API is listed the old way, saying so.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bootstrap import stack
 from bootstrap.api import paginate
+from bootstrap.aws_errors import error_code, is_code
 from bootstrap.clients import Clients
 from bootstrap.ownership import MANAGED_BY, MANAGED_BY_KEY, STACK_KEY
-from bootstrap.settings import Settings
+from bootstrap.report import Progress
+from bootstrap.settings import Names, Settings
+
+TAG_FILTERS = [{"Key": MANAGED_BY_KEY, "Values": [MANAGED_BY]}]
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -15,32 +29,71 @@ def _as_datetime(value: Any) -> datetime:
     return datetime.fromtimestamp(float(value), tz=UTC)
 
 
-def find_stacks(clients: Clients) -> dict[str, datetime]:
-    """Every harness stack on the target, by name, with the creation time of its REST API or table."""
-    found: dict[str, datetime] = {}
+def find_stacks(clients: Clients, say: Callable[[str], None] = print) -> set[str]:
+    """The name of every harness stack on the target (in its region)."""
+    try:
+        pages = clients("resourcegroupstaggingapi").get_paginator("get_resources").paginate(TagFilters=TAG_FILTERS)
+        mappings = [mapping for page in pages for mapping in page.get("ResourceTagMappingList", [])]
+    except ClientError as error:
+        if not clients.settings.is_emulated:
+            raise
+        say(f"note: no Resource Groups Tagging API here ({error_code(error)}): listing REST APIs and tables instead")
+        return _by_listing(clients)
+    tags = [{tag["Key"]: tag["Value"] for tag in mapping.get("Tags", [])} for mapping in mappings]
+    return {found[STACK_KEY] for found in tags if found.get(MANAGED_BY_KEY) == MANAGED_BY and STACK_KEY in found}
 
-    def note(tags: dict[str, str], created: Any) -> None:
-        if tags.get(MANAGED_BY_KEY) == MANAGED_BY and STACK_KEY in tags:
-            when = _as_datetime(created)
-            found[tags[STACK_KEY]] = min(when, found.get(tags[STACK_KEY], when))
 
-    for rest_api in paginate(clients("apigateway"), "get_rest_apis", "items"):
-        note(rest_api.get("tags", {}), rest_api.get("createdDate", 0))
+def _by_listing(clients: Clients) -> set[str]:
+    """The emulators' fallback: the tags of every REST API and every table."""
+    found = [api.get("tags", {}) for api in paginate(clients("apigateway"), "get_rest_apis", "items")]
     dynamodb = clients("dynamodb")
     for name in paginate(dynamodb, "list_tables", "TableNames"):
-        table = dynamodb.describe_table(TableName=name)["Table"]
-        tags = dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])
-        note({tag["Key"]: tag["Value"] for tag in tags}, table.get("CreationDateTime", 0))
-    return found
+        arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+        found.append({tag["Key"]: tag["Value"] for tag in dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"]})
+    return {tags[STACK_KEY] for tags in found if tags.get(MANAGED_BY_KEY) == MANAGED_BY and STACK_KEY in tags}
 
 
-def stale_stacks(clients: Clients, prefix: str, older_than: timedelta, now: datetime | None = None) -> list[str]:
-    """Stacks whose name starts with ``prefix`` and that were created more than ``older_than`` ago."""
+def created(clients: Clients, stack_name: str) -> datetime | None:
+    """When the stack was made: its table's creation time (the table is the first thing ``up`` makes and the last
+    ``down`` deletes). None when it has no table: what is left of an interrupted ``down``."""
+    try:
+        table = clients("dynamodb").describe_table(TableName=Names(stack_name).table)["Table"]
+    except ClientError as error:
+        if is_code(error, "ResourceNotFoundException"):
+            return None
+        raise
+    return _as_datetime(table["CreationDateTime"])
+
+
+def stale_stacks(
+    clients: Clients, prefix: str, older_than: timedelta, now: datetime | None = None, say: Callable = print
+) -> list[str]:
+    """Stacks named ``prefix*`` made more than ``older_than`` ago, or without a table (leftovers)."""
     cutoff = (now or datetime.now(UTC)) - older_than
-    return sorted(
-        name for name, created in find_stacks(clients).items() if name.startswith(prefix) and created < cutoff
-    )
+    stale = []
+    for name in sorted(name for name in find_stacks(clients, say) if name.startswith(prefix)):
+        made = created(clients, name)
+        if made is None or made < cutoff:
+            stale.append(name)
+    return stale
 
 
-def settings_for(settings: Settings, stack_name: str) -> Settings:
-    return settings.with_overrides(stack_name=stack_name)
+@dataclass(frozen=True)
+class Failure:
+    stack: str
+    error: str
+
+
+def sweep(settings: Settings, clients: Clients, prefix: str, older_than: timedelta) -> list[Failure]:
+    """Take down every stale stack; one that fails is reported and the others still taken down."""
+    stale = stale_stacks(clients, prefix, older_than)
+    print(f"sweep: {len(stale)} stale stack(s) named {prefix}* older than {older_than.total_seconds() / 3600:g} h")
+    failures = []
+    for name in stale:
+        print(f"down: stack '{name}'")
+        try:
+            stack.down(settings.with_overrides(stack_name=name), Progress(), stop_emulator=False)
+        except (ClientError, BotoCoreError, RuntimeError) as error:
+            failures.append(Failure(name, " ".join(str(error).split())))
+            print(f"  failed: {failures[-1].error} (going on with the others)")
+    return failures

@@ -1,18 +1,25 @@
 """The DynamoDB table: partition key ``id`` (string), on-demand, point-in-time recovery, tags."""
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from bootstrap.aws_errors import error_code, is_code
 from bootstrap.report import Outcome
+from bootstrap.retry import retry_on_codes
 
 # Emulators settle in milliseconds; AWS in seconds. A short delay costs AWS only a few extra polls.
 WAITER = {"Delay": 0.2, "MaxAttempts": 600}
+# Right after CreateTable, AWS often refuses PITR (ContinuousBackupsUnavailableException) for a while.
+PITR_TIMEOUT_S = 120.0
 
 
-def ensure_table(dynamodb: Any, name: str, tags: dict[str, str]) -> tuple[dict[str, Any], Outcome]:
-    """Describe the table; create it only if DynamoDB says it does not exist. Returns its description."""
+def ensure_table(
+    dynamodb: Any, name: str, tags: dict[str, str], sleep: Callable[[float], None] = time.sleep
+) -> tuple[dict[str, Any], Outcome]:
+    """Describe the table; create it only if DynamoDB says it does not exist; PITR on. Returns its description."""
     try:
         table = dynamodb.describe_table(TableName=name)["Table"]
         outcome = Outcome.UNCHANGED
@@ -31,37 +38,70 @@ def ensure_table(dynamodb: Any, name: str, tags: dict[str, str]) -> tuple[dict[s
     if table["TableStatus"] != "ACTIVE":
         dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=WAITER)
         table = dynamodb.describe_table(TableName=name)["Table"]
-    if _ensure_point_in_time_recovery(dynamodb, name) and outcome is Outcome.UNCHANGED:
+    if _ensure_point_in_time_recovery(dynamodb, name, sleep) and outcome is Outcome.UNCHANGED:
         outcome = Outcome.UPDATED
     return table, outcome
 
 
-def _ensure_point_in_time_recovery(dynamodb: Any, name: str) -> bool:
-    """Turn PITR on where the target supports it. Returns whether anything changed."""
+def _pitr_status(dynamodb: Any, name: str) -> str | None:
+    backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    return backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
+
+
+def _ensure_point_in_time_recovery(dynamodb: Any, name: str, sleep: Callable[[float], None]) -> bool:
+    """Turn PITR on where the target supports it, and read it back as ENABLED. Returns whether anything changed.
+
+    A new table's continuous backups are unavailable for a while on AWS: the update is retried (bounded), then
+    the status is read back until it says ENABLED (bounded too).
+    """
     try:
-        backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+        if _pitr_status(dynamodb, name) == "ENABLED":
+            return False
     except ClientError as error:
         if error_code(error) in ("UnknownOperationException", "NotImplemented", "InvalidAction"):
             return False
         raise
-    pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
-    if pitr == "ENABLED":
-        return False
-    dynamodb.update_continuous_backups(
-        TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    spec = {"PointInTimeRecoveryEnabled": True}
+    what = f"point-in-time recovery of table {name}"
+    retry_on_codes(
+        lambda: dynamodb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=spec),
+        ("ContinuousBackupsUnavailableException",),
+        what,
+        PITR_TIMEOUT_S,
+        sleep=sleep,
     )
+    deadline = time.monotonic() + PITR_TIMEOUT_S
+    while (status := _pitr_status(dynamodb, name)) != "ENABLED":
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{what} still reads {status}, not ENABLED, {PITR_TIMEOUT_S:.0f} s after turning it on")
+        sleep(1.0)
     return True
 
 
 def delete_table(dynamodb: Any, name: str) -> tuple[None, Outcome]:
+    """Delete the table and wait until it is gone. One already DELETING (an interrupted ``down``) is awaited;
+    one still CREATING or UPDATING is awaited ACTIVE first, as DynamoDB refuses to delete it until then."""
     try:
         dynamodb.delete_table(TableName=name)
     except ClientError as error:
         if is_code(error, "ResourceNotFoundException"):
             return None, Outcome.ABSENT
-        raise
+        if not is_code(error, "ResourceInUseException"):
+            raise
+        if _status(dynamodb, name) not in ("DELETING", None):
+            dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=WAITER)
+            dynamodb.delete_table(TableName=name)
     dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=WAITER)
     return None, Outcome.DELETED
+
+
+def _status(dynamodb: Any, name: str) -> str | None:
+    try:
+        return dynamodb.describe_table(TableName=name)["Table"]["TableStatus"]
+    except ClientError as error:
+        if is_code(error, "ResourceNotFoundException"):
+            return None
+        raise
 
 
 def read_tags(dynamodb: Any, name: str) -> dict[str, str] | None:
@@ -74,7 +114,12 @@ def read_tags(dynamodb: Any, name: str) -> dict[str, str] | None:
         raise
     tags, token = {}, None
     while True:
-        page = dynamodb.list_tags_of_resource(ResourceArn=arn, **({"NextToken": token} if token else {}))
+        try:
+            page = dynamodb.list_tags_of_resource(ResourceArn=arn, **({"NextToken": token} if token else {}))
+        except ClientError as error:  # deleted between the two calls (a table already DELETING can be)
+            if is_code(error, "ResourceNotFoundException"):
+                return None
+            raise
         tags.update({tag["Key"]: tag["Value"] for tag in page.get("Tags", [])})
         token = page.get("NextToken")
         if not token:

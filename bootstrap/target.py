@@ -9,8 +9,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from bootstrap import emulators
+from bootstrap import partition as partitions
 from bootstrap.clients import Clients
 from bootstrap.emulators.process import answers_health
+from bootstrap.region import FALLBACK as REGION_FALLBACK
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, EMBEDDED, Settings
 
@@ -28,6 +30,8 @@ class Target:
     endpoint_url: str | None
     account_id: str
     emulator: str | None = None  # the embedded emulator actually answering (it may differ from the setting)
+    # From the caller's ARN: aws, aws-cn, aws-us-gov, ... Every ARN and host name the stack builds uses it.
+    partition: str = "aws"
 
     @property
     def public_endpoint_url(self) -> str | None:
@@ -37,11 +41,20 @@ class Target:
     def clients(self) -> Clients:
         return Clients(self.settings, endpoint_url=self.endpoint_url)
 
+    def arn(self, service: str, resource: str, account: str | None = None) -> str:
+        """An ARN in this target's partition and region; ``account`` defaults to the caller's."""
+        owner = self.account_id if account is None else account
+        return f"arn:{self.partition}:{service}:{self.settings.region}:{owner}:{resource}"
+
+    def integration_uri(self, function_arn: str) -> str:
+        """What API Gateway calls to invoke the function (an AWS_PROXY integration's ``uri``)."""
+        return self.arn("apigateway", f"path/2015-03-31/functions/{function_arn}/invocations", account="lambda")
+
     def invoke_url(self, api_id: str, path: str) -> str:
-        """The URL a client POSTs to: AWS's execute-api host, or the emulators' path form."""
+        """The URL a client POSTs to: the partition's execute-api host on AWS, or the emulators' path form."""
         stage = self.settings.stage
         if self.settings.target == AWS:
-            return f"https://{api_id}.execute-api.{self.settings.region}.amazonaws.com/{stage}/{path}"
+            return f"https://{api_id}.{partitions.execute_api_host(self.settings.region)}/{stage}/{path}"
         return f"{self.public_endpoint_url}/_aws/execute-api/{api_id}/{stage}/{path}"
 
 
@@ -61,6 +74,11 @@ def aws_identity(settings: Settings, session: boto3.session.Session | None = Non
             "no AWS credentials found: set AWS_PROFILE, run 'aws sso login', or export AWS_ACCESS_KEY_ID/"
             "AWS_SECRET_ACCESS_KEY (or use the embedded emulator: leave --target unset)"
         )
+    if settings.region_source == REGION_FALLBACK:
+        raise TargetError(
+            "no AWS region: set AWS_REGION, pass --region, or give your profile a region "
+            "('aws configure set region eu-west-1'), as the AWS CLI needs"
+        )
     sts = Clients(settings, session=session)("sts", config=_FAIL_FAST)
     try:
         identity = sts.get_caller_identity()
@@ -74,7 +92,8 @@ def aws_identity(settings: Settings, session: boto3.session.Session | None = Non
 def resolve(settings: Settings, progress: Progress, start_emulator: bool = True) -> Target:
     """Reach the target, starting the embedded emulator when that is the target and ``start_emulator``."""
     if settings.target == AWS:
-        return Target(settings, None, aws_identity(settings)[0])
+        account, caller = aws_identity(settings)
+        return Target(settings, None, account, partition=partitions.of_arn(caller))
     if settings.target == EMBEDDED:
         record = emulators.running(settings)
         if record is None and start_emulator:
@@ -88,8 +107,10 @@ def resolve(settings: Settings, progress: Progress, start_emulator: bool = True)
         endpoint, emulator = settings.endpoint_url or "", None
         if not endpoint_reachable(endpoint):
             raise TargetError(f"no emulator answering at {endpoint} (is 'docker compose up' running?)")
-    account = Clients(settings, endpoint_url=endpoint)("sts").get_caller_identity()["Account"]
-    return Target(settings, endpoint, account, emulator)
+    identity = Clients(settings, endpoint_url=endpoint)("sts").get_caller_identity()
+    arn = identity.get("Arn")
+    caller_partition = partitions.of_arn(arn) if arn else partitions.of_region(settings.region)
+    return Target(settings, endpoint, identity["Account"], emulator, caller_partition)
 
 
 def _start(settings: Settings) -> tuple[emulators.EmulatorRecord, Outcome]:

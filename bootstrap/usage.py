@@ -1,13 +1,18 @@
 """The API key and the usage plan (throttle + daily quota) that binds it to the stage."""
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.api import Throttle, item_tags, paginate, tag_item
+from bootstrap.api import Throttle, oldest_first, paginate
 from bootstrap.aws_errors import is_code
 from bootstrap.report import Outcome
+from bootstrap.retry import retry_on_codes
+
+# Right after its stages are detached, AWS may still refuse to delete a usage plan ("API Stages associated").
+PLAN_DELETE_TIMEOUT_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -25,24 +30,29 @@ class PlanSpec:
         }
 
 
-def find_api_key(apigw: Any, name: str) -> dict[str, Any] | None:
+def find_api_keys(apigw: Any, name: str) -> list[dict[str, Any]]:
+    """Every API key with this name (with its value), oldest first: a retried CreateApiKey can make two."""
     keys = paginate(apigw, "get_api_keys", "items", nameQuery=name, includeValues=True)
-    return next((key for key in keys if key["name"] == name), None)
+    return oldest_first([key for key in keys if key["name"] == name])
 
 
 def ensure_api_key(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[str, Any], Outcome]:
-    key = find_api_key(apigw, name)
-    if key is None:
+    """The oldest key with this name, enabled and with its value; or a new one."""
+    found = find_api_keys(apigw, name)
+    if not found:
         return apigw.create_api_key(name=name, enabled=True, tags=tags), Outcome.CREATED
+    key = found[0]
     if not key.get("enabled"):
         patch = [{"op": "replace", "path": "/enabled", "value": "true"}]
         apigw.update_api_key(apiKey=key["id"], patchOperations=patch)
-        return find_api_key(apigw, name), Outcome.UPDATED  # with its value, which UpdateApiKey may leave out
+        # UpdateApiKey's answer may lack the value (LocalStack's does): read the key back with it.
+        return apigw.get_api_key(apiKey=key["id"], includeValue=True), Outcome.UPDATED
     return key, Outcome.UNCHANGED
 
 
-def find_usage_plan(apigw: Any, name: str) -> dict[str, Any] | None:
-    return next((plan for plan in paginate(apigw, "get_usage_plans", "items") if plan["name"] == name), None)
+def find_usage_plans(apigw: Any, name: str) -> list[dict[str, Any]]:
+    """Every usage plan with this name (a retried CreateUsagePlan can make two), the one ``up`` uses first."""
+    return oldest_first([plan for plan in paginate(apigw, "get_usage_plans", "items") if plan["name"] == name])
 
 
 def _limits_patch(plan: dict[str, Any], spec: PlanSpec) -> list[dict[str, str]]:
@@ -59,7 +69,7 @@ def _limits_patch(plan: dict[str, Any], spec: PlanSpec) -> list[dict[str, str]]:
 
 def ensure_usage_plan(apigw: Any, spec: PlanSpec, key_id: str, tags: dict[str, str]) -> tuple[dict, Outcome]:
     """The plan bound to the API's stage, with the key attached."""
-    plan = find_usage_plan(apigw, spec.name)
+    plan = next(iter(find_usage_plans(apigw, spec.name)), None)
     outcome = Outcome.UNCHANGED
     stage_ref = {"apiId": spec.api_id, "stage": spec.stage}
     if plan is None:
@@ -79,25 +89,21 @@ def ensure_usage_plan(apigw: Any, spec: PlanSpec, key_id: str, tags: dict[str, s
     return plan, outcome
 
 
-def delete_usage_plan(apigw: Any, name: str) -> tuple[None, Outcome]:
-    """Detach the plan from its stages (AWS refuses to delete it otherwise), then delete it."""
-    plan = find_usage_plan(apigw, name)
-    if plan is None:
-        return None, Outcome.ABSENT
+def delete_usage_plan(apigw: Any, plan: dict[str, Any], sleep=time.sleep) -> tuple[None, Outcome]:
+    """Detach the plan from its stages (AWS refuses to delete it otherwise), then delete it, retrying (bounded)
+    while AWS still counts the stages just detached."""
     stages = [f"{s['apiId']}:{s['stage']}" for s in plan.get("apiStages", [])]
-    if stages:
-        patch = [{"op": "remove", "path": "/apiStages", "value": stage} for stage in stages]
-        apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=patch)
-    apigw.delete_usage_plan(usagePlanId=plan["id"])
-    return None, Outcome.DELETED
-
-
-def delete_api_key(apigw: Any, name: str) -> tuple[None, Outcome]:
-    key = find_api_key(apigw, name)
-    if key is None:
-        return None, Outcome.ABSENT
     try:
-        apigw.delete_api_key(apiKey=key["id"])
+        if stages:
+            patch = [{"op": "remove", "path": "/apiStages", "value": stage} for stage in stages]
+            apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=patch)
+        retry_on_codes(
+            lambda: apigw.delete_usage_plan(usagePlanId=plan["id"]),
+            ("BadRequestException",),
+            f"deleting usage plan {plan['name']} ({plan['id']}) after detaching its stages",
+            PLAN_DELETE_TIMEOUT_S,
+            sleep=sleep,
+        )
     except ClientError as error:
         if is_code(error, "NotFoundException"):
             return None, Outcome.ABSENT
@@ -105,25 +111,11 @@ def delete_api_key(apigw: Any, name: str) -> tuple[None, Outcome]:
     return None, Outcome.DELETED
 
 
-def read_key_tags(apigw: Any, name: str) -> dict[str, str] | None:
-    """The API key's tags, or None if no key has this name."""
-    key = find_api_key(apigw, name)
-    return None if key is None else item_tags(apigw, "apikeys", key)
-
-
-def tag_api_key(apigw: Any, name: str, tags: dict[str, str]) -> None:
-    key = find_api_key(apigw, name)
-    if key is not None:
-        tag_item(apigw, "apikeys", key, tags)
-
-
-def read_plan_tags(apigw: Any, name: str) -> dict[str, str] | None:
-    """The usage plan's tags, or None if no plan has this name."""
-    plan = find_usage_plan(apigw, name)
-    return None if plan is None else item_tags(apigw, "usageplans", plan)
-
-
-def tag_usage_plan(apigw: Any, name: str, tags: dict[str, str]) -> None:
-    plan = find_usage_plan(apigw, name)
-    if plan is not None:
-        tag_item(apigw, "usageplans", plan, tags)
+def delete_api_key(apigw: Any, key_id: str) -> tuple[None, Outcome]:
+    try:
+        apigw.delete_api_key(apiKey=key_id)
+    except ClientError as error:
+        if is_code(error, "NotFoundException"):
+            return None, Outcome.ABSENT
+        raise
+    return None, Outcome.DELETED

@@ -57,16 +57,27 @@ def poll(fetch: Callable[[], T], accept: Callable[[T], bool], timeout: float, in
 
 
 def wait_for_key(api: "Api", timeout: float = 120.0, interval: float = 2.0) -> None:
-    """On AWS a new API key is refused (403) until its usage plan has propagated; wait for it, bounded."""
+    """On AWS a new stack answers 403 (key, usage plan) or 500 (invoke permission, inline policy) for a while;
+    wait, bounded, until the probe ``up`` itself waits for (a one-item list) gets 200."""
+    from bootstrap.ready import PROBE
+
     try:
         poll(
-            lambda: api.post({"operation": "ping"}).status_code,
-            accept=lambda status: status != 403,
-            timeout=timeout,
-            interval=interval,
+            lambda: api.post(PROBE).status_code, accept=lambda status: status == 200, timeout=timeout, interval=interval
         )
     except TimeoutError as error:
-        raise TimeoutError(f"the API key still got 403 after {timeout} s (usage plan not propagated?)") from error
+        raise TimeoutError(
+            f"the API did not answer 200 within {timeout} s (IAM or usage plan propagation?): {error}"
+        ) from error
+
+
+def api_after_up(outputs: dict[str, Any]) -> "Api":
+    """The API of a stack a test has just brought up, once it serves: on AWS, waited for as above; on an emulator,
+    at once and without a request."""
+    api = Api(outputs["api_url"], outputs["api_key"])
+    if outputs["target"] == "aws":
+        wait_for_key(api)
+    return api
 
 
 class _RawBody(io.BytesIO):

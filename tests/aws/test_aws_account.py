@@ -8,13 +8,15 @@ import uuid
 
 import pytest
 
+from bootstrap import partition
 from tests.support import poll
 
 pytestmark = pytest.mark.aws
 
 
-def test_invoke_url__is_the_execute_api_host(outputs):
-    pattern = rf"^https://{outputs['rest_api_id']}\.execute-api\.{outputs['region']}\.amazonaws\.com/{outputs['stage']}/DynamoDBManager$"
+def test_invoke_url__is_the_execute_api_host_of_the_partition(outputs):
+    host = re.escape(partition.execute_api_host(outputs["region"]))
+    pattern = rf"^https://{outputs['rest_api_id']}\.{host}/{outputs['stage']}/DynamoDBManager$"
     assert re.match(pattern, outputs["api_url"])
 
 
@@ -26,7 +28,7 @@ def test_unknown_route__missing_authentication_token(api, outputs):
 
 def test_role__cannot_touch_another_table(clients, outputs):
     # IAM's policy simulator evaluates the role's real policies: another table is an implicit deny.
-    other = f"arn:aws:dynamodb:{outputs['region']}:{outputs['account_id']}:table/someone-elses-table"
+    other = f"arn:{outputs['partition']}:dynamodb:{outputs['region']}:{outputs['account_id']}:table/someone-elses-table"
     results = clients("iam").simulate_principal_policy(
         PolicySourceArn=outputs["role_arn"],
         ActionNames=["dynamodb:GetItem", "dynamodb:DeleteTable"],

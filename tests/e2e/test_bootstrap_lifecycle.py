@@ -13,11 +13,12 @@ from bootstrap import function as function_module
 from bootstrap import iam as iam_module
 from bootstrap import log_group as log_group_module
 from bootstrap import stack
+from bootstrap import stage as stage_module
 from bootstrap import table as table_module
 from bootstrap import usage as usage_module
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import Settings
-from tests.support import Api
+from tests.support import api_after_up
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +62,8 @@ def test_up_twice__second_run_changes_nothing(second_stack):
     assert again.outcomes and set(again.outcomes.values()) == {Outcome.UNCHANGED}, again.outcomes
     assert outputs["rest_api_id"] in outputs["api_url"]
     assert "unchanged" in again.stream.getvalue()
+    if outputs["target"] != "aws":  # only AWS needs waiting for: emulators are not probed
+        assert " ready " not in first.stream.getvalue() + again.stream.getvalue()
 
 
 def test_down__leaves_nothing(second_stack, clients):
@@ -83,7 +86,7 @@ STEPS = [
     (api_module, "ensure_resource"),
     (api_module, "ensure_method"),
     (api_module, "ensure_invoke_permission"),
-    (api_module, "ensure_stage"),
+    (stage_module, "ensure_stage"),
     (usage_module, "ensure_api_key"),
     (usage_module, "ensure_usage_plan"),
 ]
@@ -105,7 +108,42 @@ def test_interrupted_up__converges_when_rerun(second_stack, monkeypatch, module,
     # WHEN up runs again
     converged = stack.up(second_stack, Progress(io.StringIO()))
     # THEN the stack works, and a third run finds nothing left to do (nothing was duplicated)
-    assert Api(converged["api_url"], converged["api_key"]).call({"operation": "ping"}) == "pong"
+    assert api_after_up(converged).call({"operation": "ping"}) == "pong"
     third = Progress(io.StringIO())
     stack.up(second_stack, third)
     assert set(third.outcomes.values()) == {Outcome.UNCHANGED}, third.outcomes
+
+
+def test_up_interrupted_after_a_method_change__next_up_redeploys(second_stack, clients, monkeypatch):
+    # GIVEN a stack whose stage serves a deployment made by hand of a method that needs no key (as a stage
+    # left behind by an older harness, or by an up that died before deploying, would)
+    outputs = stack.up(second_stack, Progress(io.StringIO()))
+    apigw, api_id, stage = clients("apigateway"), outputs["rest_api_id"], second_stack.stage
+    resource = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] != "/")
+    method = {"restApiId": api_id, "resourceId": resource["id"], "httpMethod": "POST"}
+    apigw.update_method(**method, patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "false"}])
+    by_hand = apigw.create_deployment(restApiId=api_id, description="by hand")["id"]
+    patch = [{"op": "replace", "path": "/deploymentId", "value": by_hand}]
+    apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=patch)
+    # AND an up that puts the method right, then dies before the stage step
+    real = api_module.ensure_method
+
+    def crash_after(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt("simulated kill after ensure_method")
+
+    monkeypatch.setattr(api_module, "ensure_method", crash_after)
+    with pytest.raises(KeyboardInterrupt):
+        stack.up(second_stack, Progress(io.StringIO()))
+    monkeypatch.undo()
+    # WHEN up runs again, finding the method as it should be
+    rerun = Progress(io.StringIO())
+    converged = stack.up(second_stack, rerun)
+    # THEN it deploys all the same: the stage no longer serves the deployment made by hand, and a key is needed
+    assert (rerun.outcomes["method"], rerun.outcomes["stage"]) == (Outcome.UNCHANGED, Outcome.UPDATED)
+    serving = apigw.get_stage(restApiId=api_id, stageName=stage)["deploymentId"]
+    assert serving != by_hand
+    assert apigw.get_deployment(restApiId=api_id, deploymentId=serving)["description"].startswith("harness up; method ")
+    api = api_after_up(converged)
+    assert api.post({"operation": "ping"}, key=None).status_code == 403
+    assert api.call({"operation": "ping"}) == "pong"

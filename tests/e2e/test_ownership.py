@@ -40,7 +40,7 @@ def items(clients, table: str) -> list[dict[str, Any]]:
     return clients("dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
 
 
-def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it(stack_factory, clients):
+def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it(stack_factory, clients, outputs):
     # GIVEN a table with a stack's table name, made beforehand without the harness's tags, holding one item
     extra = stack_factory()
     table = extra.names.table
@@ -56,7 +56,7 @@ def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it
     refused = run_cli(extra, "up")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert table in refused.stderr and "--adopt" in refused.stderr.splitlines()[-1]
-    found = {r.kind: r.read_tags() for r in inventory.resources(clients, extra.names)}
+    found = {r.kind: r.read_tags() for r in inventory.resources(clients, extra.names, outputs["partition"])}
     assert found == {kind: ({} if kind == "table" else None) for kind in found}
     # WHEN down runs, THEN it leaves the table and its item alone, saying so, and succeeds
     down = run_cli(extra, "down")
@@ -68,7 +68,7 @@ def test_table_not_made_by_the_harness__up_refuses_down_leaves_it_adopt_takes_it
     assert adopted.returncode == 0, adopted.stderr
     assert adopted.stdout.splitlines()[1].split()[:2] == ["table", table] and " adopted " in adopted.stdout
     tags = ownership.stack_tags(extra.stack_name)
-    assert ownership.is_ours(inventory.resources(clients, extra.names)[0].read_tags(), tags)
+    assert ownership.is_ours(inventory.resources(clients, extra.names, outputs["partition"])[0].read_tags(), tags)
     assert items(clients, table) == [{"id": {"S": "theirs"}}]
 
 
@@ -98,7 +98,7 @@ def test_target_aws__with_aws_endpoint_url_set__creates_nothing_on_that_emulator
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "eu-south-2",  # a real region (validated), but nothing leaves the machine
+        "AWS_REGION": "eu-west-3",
         "AWS_ENDPOINT_URL": outputs["endpoint_url"],
         "HTTPS_PROXY": proxy,  # AWS is HTTPS only; the emulator (plain HTTP) stays reachable, as in the bug
         "https_proxy": proxy,
@@ -122,6 +122,6 @@ def test_target_aws__with_aws_endpoint_url_set__creates_nothing_on_that_emulator
     assert result.returncode == 2, result.stdout + result.stderr
     assert "AWS_ENDPOINT_URL is set but ignored" in result.stdout and "REAL AWS" not in result.stdout
     assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
-    assert result.stderr.startswith("error: cannot reach AWS STS at https://sts.eu-south-2.amazonaws.com")
+    assert result.stderr.startswith("error: cannot reach AWS STS at https://sts.eu-west-3.amazonaws.com")
     assert _everything(clients) == before
     assert not (tmp_path / "state" / "outputs.json").exists()

@@ -1,7 +1,9 @@
 """Unit-test fixtures: the handler module loaded against moto's in-memory DynamoDB; moto for the bootstrap."""
 
 import importlib
+import ipaddress
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -14,7 +16,28 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
+from bootstrap import ready
+
 TABLE = "unit-table"
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests reach loopback only: a connection anywhere else (AWS above all) fails the test at once."""
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = False
+            if not loopback:
+                raise AssertionError(f"a unit test tried to connect to {address!r}: loopback only")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 @dataclass
@@ -64,7 +87,7 @@ def context() -> LambdaContext:
 def moto_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, dict[str, str]]]:
     """moto for every service the bootstrap uses, plus the two API Gateway tag calls moto lacks (GetTags,
     TagResource). Those keep their tags apart from a resource's own ``tags``, as MiniStack and LocalStack
-    do. Yields that tag store, by ARN."""
+    do. The probe ``up`` sends through the API on AWS gets a 200. Yields the tag store, by ARN."""
     store: dict[str, dict[str, str]] = {}
 
     def arn(params: dict[str, Any]) -> str:
@@ -79,5 +102,7 @@ def moto_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
 
     shims = [("before-call.api-gateway.GetTags", get_tags), ("before-call.api-gateway.TagResource", tag_resource)]
     monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, *shims])
+    # moto has no API Gateway data plane: `up --target aws` ends with a probe through the API, answered here.
+    monkeypatch.setattr(ready, "post", lambda _url, _key: (200, '{"Items": [], "Count": 0}'))
     with mock_aws():
         yield store

@@ -75,8 +75,10 @@ def test_rest_api_resource_key_and_plan__idempotent(aws):
     assert usage.ensure_usage_plan(apigw, spec, key["id"], TAGS)[1] is Outcome.UNCHANGED
     tighter = usage.PlanSpec("plan1", rest_api["id"], "dev", Throttle(1.0, 2), 10)
     assert usage.ensure_usage_plan(apigw, tighter, key["id"], TAGS)[1] is Outcome.UPDATED
-    assert usage.delete_usage_plan(apigw, "plan1")[1] is Outcome.DELETED
-    assert usage.delete_usage_plan(apigw, "plan1")[1] is Outcome.ABSENT
+    plan = usage.find_usage_plans(apigw, "plan1")[0]
+    assert usage.delete_usage_plan(apigw, plan)[1] is Outcome.DELETED
+    assert usage.find_usage_plans(apigw, "plan1") == []
+    assert usage.delete_usage_plan(apigw, plan)[1] is Outcome.ABSENT
 
 
 def test_progress__prints_one_line_per_resource():
@@ -96,8 +98,13 @@ def test_ensure_api_key__a_disabled_key_is_enabled_and_comes_back_with_its_value
             "get_api_keys", {"items": [{"id": "k", "name": "k2", "enabled": False, "value": "v"}]}, listed
         )
         stub.add_response("update_api_key", {"id": "k", "name": "k2", "enabled": True})
-        stub.add_response("get_api_keys", {"items": [{"id": "k", "name": "k2", "enabled": True, "value": "v"}]}, listed)
+        # THEN the key is read back by its id, with its value
+        stub.add_response(
+            "get_api_key",
+            {"id": "k", "name": "k2", "enabled": True, "value": "v"},
+            {"apiKey": "k", "includeValue": True},
+        )
         # WHEN up ensures it
         key, outcome = usage.ensure_api_key(apigw, "k2", TAGS)
-    # THEN it is enabled, and its value is there for the outputs
+    # AND it is enabled, with its value there for the outputs
     assert (outcome, key["enabled"], key["value"]) == (Outcome.UPDATED, True, "v")

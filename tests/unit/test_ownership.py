@@ -63,7 +63,8 @@ def make(settings: Settings, kind: str, tags: dict[str, str] | None = None) -> N
 
 def tags_on_target(settings: Settings) -> dict[str, dict[str, str] | None]:
     """Every resource of the stack by kind: its tags, or None where nothing has its name."""
-    return {resource.kind: resource.read_tags() for resource in inventory.resources(Clients(settings), settings.names)}
+    resources = inventory.resources(Clients(settings), settings.names, "aws")
+    return {resource.kind: resource.read_tags() for resource in resources}
 
 
 @pytest.mark.parametrize("kind", KINDS)

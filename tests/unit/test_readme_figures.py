@@ -31,7 +31,7 @@ def _settings_row(variable: str) -> list[str]:
         ("HARNESS_PORT", f"{ministack.DEFAULT_PORT} if free"),
         ("HARNESS_STACK", f"`{DEFAULTS.stack_name}`"),
         ("HARNESS_STAGE", f"`{DEFAULTS.stage}`"),
-        ("AWS_REGION", f"`{DEFAULTS.region}`"),
+        ("AWS_REGION", f"the profile's region; `{DEFAULTS.region}` on emulators"),
         ("HARNESS_ENFORCE_IAM", "`1`" if DEFAULTS.enforce_iam else "`0`"),
         ("HARNESS_CONSISTENCY_WINDOW_MS", f"`{DEFAULTS.consistency_window_ms:g}`"),
         (

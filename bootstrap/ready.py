@@ -1,0 +1,56 @@
+"""After ``up`` on AWS: wait (bounded) until one real request through the API succeeds.
+
+For a while after ``up`` AWS can refuse a correct stack: a new key or usage plan gets 403, a new invoke
+permission 500, an inline policy that lags behind its role an AccessDenied inside the function (500), and a
+new API's host name may not resolve yet. The probe is a one-item ``list``: its 200 proves the key, the plan,
+the permission, the role and the policy's Scan alike. Emulators are ready at once and are never probed.
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+PROBE = {"operation": "list", "payload": {"Limit": 1}}
+PROBE_TEXT = 'POST {"operation": "list", Limit 1}'
+TIMEOUT_S = 180.0
+INTERVAL_S = 2.0
+
+
+def post(url: str, key: str) -> tuple[int, str]:
+    """POST the probe; (status, body), or (0, why) when no HTTP answer came back."""
+    if url.split("://", 1)[0] not in ("https", "http"):
+        raise ValueError(f"not an HTTP URL: {url!r}")
+    headers = {"x-api-key": key, "Content-Type": "application/json"}
+    data = json.dumps(PROBE).encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310 - http(s) only
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - http(s) only, checked above
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+    except OSError as error:  # no answer at all: DNS of a new API, a reset connection, a timeout
+        return 0, str(error)
+
+
+def wait_until_serving(
+    url: str,
+    key: str,
+    timeout: float = TIMEOUT_S,
+    interval: float = INTERVAL_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Send the probe until it gets 200; return the seconds it took. At the deadline, ``RuntimeError`` with the
+    last answer (the stack stays up: ``up`` may simply be run again)."""
+    started = time.monotonic()
+    while True:
+        status, body = post(url, key)
+        if status == 200:
+            return time.monotonic() - started
+        if time.monotonic() - started >= timeout:
+            raise RuntimeError(
+                f"the stack is up (outputs saved), but {url} still answered {status or 'nothing'} "
+                f"({body[:120].strip()}) {timeout:.0f} s later (IAM or API Gateway propagation); 'up' again waits again"
+            )
+        sleep(interval)
