@@ -144,10 +144,15 @@ def start_recorded(
     if not poll_until(lambda: answers_health(health) or process.poll() is not None, timeout):
         stop_recorded(record_path)
         raise EmulatorError(f"{name} did not answer {health} within {timeout:.0f} s; see {log_path}")
-    if process.poll() is None and not listens_on(port, [process.pid, *owned_processes(record_path)]):
+    exited = process.poll() is not None
+    # Another process took the port between our pick and our bind: what answers is not ours (and ours
+    # either waits to bind or has already given up).
+    if (exited and not port_is_free(port)) or (
+        not exited and not listens_on(port, [process.pid, *owned_processes(record_path)])
+    ):
         stop_recorded(record_path)
         raise PortTakenError(f"port {port} answers, but not {name} just started: another process took it first")
-    if process.poll() is not None:
+    if exited:
         stop_recorded(record_path)
         raise EmulatorError(f"{name} exited with code {process.returncode} at start; see {log_path}")
     return record
