@@ -75,7 +75,7 @@ _ADVICE = (
         "the first build needs PyPI, the npm registry and Debian's archive; check the network or a proxy",
     ),
     (
-        ("pull access denied", "failed to resolve source metadata", "manifest unknown"),
+        ("pull access denied", "failed to resolve source metadata", "manifest unknown", "registry-1.docker.io"),
         f"{BASE_IMAGE} (the base of every image here) is missing: docker pull {BASE_IMAGE}",
     ),
 )
