@@ -2,6 +2,8 @@
 
 import io
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 REQUEST_NAMES = sorted(path.stem for path in (FIXTURES / "requests").glob("*.json"))
 T = TypeVar("T")
+
+
+def run_bootstrap(*args: str, env: dict[str, str], timeout: float) -> "subprocess.CompletedProcess[str]":
+    """The real command line (``python -m bootstrap ...``) in a process of its own, its output captured."""
+    return subprocess.run(  # noqa: S603 - this interpreter, the project's own module
+        [sys.executable, "-m", "bootstrap", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def load_request(name: str, **overrides: Any) -> dict[str, Any]:

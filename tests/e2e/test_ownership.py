@@ -3,7 +3,6 @@ lands on an emulator that AWS_ENDPOINT_URL happens to point at. Both drive `pyth
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 
 from bootstrap import inventory, ownership
 from bootstrap.settings import AWS, Settings
-from tests.support import ROOT
+from tests.support import run_bootstrap
 
 pytestmark = pytest.mark.e2e
 
@@ -25,15 +24,7 @@ def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "HARNESS_"))}
         env.update(AWS_ENDPOINT_URL=settings.endpoint_url or "", HARNESS_ENDPOINT_KIND=settings.endpoint_kind)
     env.update(HARNESS_STACK=settings.stack_name, HARNESS_STATE_DIR=str(settings.state_dir), AWS_REGION=settings.region)
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    return run_bootstrap(*args, env=env, timeout=240)
 
 
 def items(clients, table: str) -> list[dict[str, Any]]:
@@ -107,14 +98,8 @@ def test_target_aws__with_aws_endpoint_url_set__creates_nothing_on_that_emulator
     before = _everything(clients)
     # WHEN `up --target aws --yes` runs
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "up", "--target", "aws", "--yes", "--stack", f"x-{uuid.uuid4().hex[:8]}"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_bootstrap(
+        "up", "--target", "aws", "--yes", "--stack", f"x-{uuid.uuid4().hex[:8]}", env=env, timeout=120
     )
     # THEN it says the variable is ignored, fails with one clear line (AWS is out of reach), and the emulator
     # holds exactly what it held before

@@ -2,8 +2,6 @@
 API-key propagation, and the no-credentials refusal."""
 
 import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -12,7 +10,7 @@ from botocore.stub import Stubber
 from bootstrap import function
 from bootstrap.clients import Clients
 from bootstrap.settings import AWS, ENDPOINT, Settings
-from tests.support import Api, script_http, wait_for_key
+from tests.support import Api, run_bootstrap, script_http, wait_for_key
 
 pytestmark = pytest.mark.unit
 SPEC = function.FunctionSpec("fn", "arn:aws:iam::123456789012:role/r", 128, 10, {"TABLE_NAME": "t"}, {})
@@ -97,14 +95,7 @@ def test_real_account_without_credentials__fails_fast_and_creates_nothing(tmp_pa
         HARNESS_STATE_DIR=str(tmp_path / "state"),
     )
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "up", "--target", AWS, "--yes"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bootstrap("up", "--target", AWS, "--yes", env=env, timeout=60)
     assert time.monotonic() - started < 20
     assert result.returncode == 2
     assert "no AWS credentials found" in result.stderr

@@ -3,7 +3,6 @@
 import os
 import socket
 import subprocess
-import sys
 
 import botocore.handlers
 import pytest
@@ -12,6 +11,7 @@ from botocore.exceptions import WaiterError
 
 from bootstrap import __main__ as cli
 from bootstrap import function
+from tests.support import run_bootstrap
 
 pytestmark = pytest.mark.unit
 ROLE_NOT_READY = "The role defined for the function cannot be assumed by Lambda."
@@ -20,9 +20,7 @@ ROLE_NOT_READY = "The role defined for the function cannot be assumed by Lambda.
 def run_cli(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HARNESS_"))}
     base.update(HARNESS_STATE_DIR=str(tmp_path / "state"), AWS_EC2_METADATA_DISABLED="true", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args], env=base, capture_output=True, text=True, timeout=60, check=False
-    )
+    return run_bootstrap(*args, env=base, timeout=60)
 
 
 def closed_port() -> int:

@@ -1,12 +1,10 @@
 """Bad settings are refused before anything starts, each with one line naming the setting, value and rule."""
 
-import subprocess
-import sys
-
 import pytest
 
-from bootstrap.settings import PROJECT_ROOT, Settings, SettingsError
+from bootstrap.settings import Settings, SettingsError
 from bootstrap.validation import problems
+from tests.support import run_bootstrap
 
 pytestmark = pytest.mark.unit
 
@@ -71,9 +69,7 @@ def test_edges__pass():
 def test_cli__exit_2_one_line_and_nothing_started(arguments, tmp_path):
     # GIVEN an empty state folder; WHEN up runs with a bad setting
     env = {"HARNESS_STATE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bootstrap", "up", *arguments], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
-    )
+    result = run_bootstrap("up", *arguments, env=env, timeout=60)
     # THEN one error line, exit 2, no traceback, and no emulator was started (nothing in the state folder)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ") and arguments[1] in result.stderr
