@@ -175,13 +175,14 @@ def make_handler(upstream: str, stale: StaleReads, function_url: str) -> type[Ba
                     answer = {"Item": old_item} if old_item else {}
                     self._reply(200, [("Content-Type", "application/x-amz-json-1.0")], json.dumps(answer).encode())
                     return
-            if operation in WRITES and stale.window_for(json.loads(body or b"{}").get("TableName", "")) > 0:
-                self._write(operation, body)
-                return
+            if operation in WRITES:
+                request = json.loads(body or b"{}")
+                if stale.window_for(request.get("TableName", "")) > 0:
+                    self._write(operation, request, body)
+                    return
             self._reply(*self._forward(body))
 
-        def _write(self, operation: str, body: bytes) -> None:
-            request = json.loads(body or b"{}")
+        def _write(self, operation: str, request: dict[str, Any], body: bytes) -> None:
             table, key = request.get("TableName", ""), stale.key_of(operation, request)
             old_item = reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
             status, headers, answer = self._forward(body)
