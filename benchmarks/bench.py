@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bootstrap.clients import Clients  # noqa: E402
-from bootstrap.emulators.process import pick_port  # noqa: E402
 from bootstrap.settings import Settings  # noqa: E402
+from local_runtime.emulators.process import pick_port  # noqa: E402
 from tests.docker_targets import compose_stack  # noqa: E402
 from tests.support import Api, burst_creates  # noqa: E402
 
@@ -44,7 +44,7 @@ def summary(samples_s: list[float]) -> str:
 def bootstrap(command: str, env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "bootstrap", command],
+        [sys.executable, "-m", "harness_cli", command],
         cwd=ROOT,
         env=env,
         check=True,  # noqa: S603

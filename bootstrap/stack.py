@@ -3,10 +3,11 @@
 import json
 from typing import Any
 
-from bootstrap import api, consistency, emulators, inventory, ownership, ready, steps
+from bootstrap import api, inventory, ownership, ready, steps
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
 from bootstrap.target import Target, endpoint_reachable, resolve
+from local_runtime import consistency, emulators
 
 
 def stack_tags(settings: Settings) -> dict[str, str]:

@@ -5,9 +5,10 @@ Each step is one ``ensure_<resource>`` of its own module, run through ``Progress
 
 from typing import Any
 
-from bootstrap import api, consistency, function, iam, log_group, ownership, package, stage, table, usage
+from bootstrap import api, function, iam, log_group, ownership, package, stage, table, usage
 from bootstrap.report import Outcome, Progress
 from bootstrap.target import Target
+from local_runtime import consistency
 
 
 def function_steps(target: Target, progress: Progress) -> tuple[dict[str, Any], str]:

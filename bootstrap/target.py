@@ -8,13 +8,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from bootstrap import emulators
 from bootstrap import partition as partitions
 from bootstrap.clients import Clients
-from bootstrap.emulators.process import answers_health
 from bootstrap.region import FALLBACK as REGION_FALLBACK
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, EMBEDDED, Settings
+from local_runtime import emulators
+from local_runtime.emulators.process import answers_health
 
 # The identity check is the first call to AWS: say at once when it cannot be reached.
 _FAIL_FAST = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=20)
@@ -101,7 +101,7 @@ def resolve(settings: Settings, progress: Progress, start_emulator: bool = True)
         elif record is not None:
             progress.record("emulator", f"{record.name} {record.endpoint_url}", Outcome.REUSED)
         if record is None:
-            raise TargetError(f"no {settings.emulator} running for this project; run 'python -m bootstrap up'")
+            raise TargetError(f"no {settings.emulator} running for this project; run './harness up'")
         endpoint, emulator = record.endpoint_url, record.name
     else:
         endpoint, emulator = settings.endpoint_url or "", None

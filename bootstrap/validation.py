@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import boto3
 
-from bootstrap.emulators import AVAILABLE as EMULATORS
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
+from local_runtime.emulators import AVAILABLE as EMULATORS
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # (what, rule text, pattern, max length): AWS's documented limits for each derived name.

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bootstrap.emulators.process import answers_health, pick_port, poll_until
 from bootstrap.settings import ENDPOINT, Settings
+from local_runtime.emulators.process import answers_health, pick_port, poll_until
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALSTACK_IMAGE = "dynamodb-manager-harness/localstack:2026.3.0"

@@ -21,9 +21,9 @@ T = TypeVar("T")
 
 
 def run_bootstrap(*args: str, env: dict[str, str], timeout: float) -> "subprocess.CompletedProcess[str]":
-    """The real command line (``python -m bootstrap ...``) in a process of its own, its output captured."""
+    """The real command line (``python -m harness_cli ...``) in a process of its own, its output captured."""
     return subprocess.run(  # noqa: S603 - this interpreter, the project's own module
-        [sys.executable, "-m", "bootstrap", *args],
+        [sys.executable, "-m", "harness_cli", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,

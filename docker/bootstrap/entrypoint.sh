@@ -1,5 +1,5 @@
 #!/bin/sh
-# harness-entrypoint bootstrap <args>   python -m bootstrap <args>, as the owner of the mounted project, so
+# harness-entrypoint bootstrap <args>   python -m harness_cli <args>, as the owner of the mounted project, so
 #                                       what it writes on the host (.stack/) stays the host user's
 # harness-entrypoint ministack          MiniStack (IAM enforced, log drain tuned, as embedded) plus the
 #                                       shared consistency proxy its functions can reach
@@ -12,12 +12,12 @@ case "${1:-}" in
         # Docker creates a missing bind-mount source as root: hand it back before writing into it.
         mkdir -p /project/.stack && chown "$project_owner" /project/.stack
         exec setpriv --reuid="${project_owner%:*}" --regid="${project_owner#*:}" --clear-groups \
-            env HOME=/tmp python -m bootstrap "$@"
+            env HOME=/tmp python -m harness_cli "$@"
         ;;
     ministack)
-        python -m bootstrap.consistency_proxy --shared --bind 0.0.0.0 \
+        python -m local_runtime.consistency_proxy --shared --bind 0.0.0.0 \
             --port "${HARNESS_CONSISTENCY_PROXY_PORT:-4600}" --upstream "http://127.0.0.1:${GATEWAY_PORT:-4566}" &
-        exec python -m bootstrap.emulators.ministack_tuned
+        exec python -m local_runtime.emulators.ministack_tuned
         ;;
     *)
         exec "$@"

@@ -17,7 +17,7 @@ def _bootstrap(command: str, state_dir, port: int | None = None) -> subprocess.P
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "HARNESS_"))}
     env.update(HARNESS_STATE_DIR=str(state_dir), HARNESS_STACK="concurrent")
     return subprocess.Popen(
-        [sys.executable, "-m", "bootstrap", command],
+        [sys.executable, "-m", "harness_cli", command],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,

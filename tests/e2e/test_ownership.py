@@ -1,5 +1,5 @@
 """Safety on the real emulator: the bootstrap never touches what it did not create, and `--target aws` never
-lands on an emulator that AWS_ENDPOINT_URL happens to point at. Both drive `python -m bootstrap` itself."""
+lands on an emulator that AWS_ENDPOINT_URL happens to point at. Both drive `python -m harness_cli` itself."""
 
 import os
 import subprocess
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    """``python -m bootstrap`` on the extra stack's target, with its own name and state folder."""
+    """``python -m harness_cli`` on the extra stack's target, with its own name and state folder."""
     if settings.target == AWS:
         env, args = {**os.environ, "HARNESS_TARGET": AWS}, (*args, "--yes")
     else:

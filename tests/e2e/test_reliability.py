@@ -8,10 +8,11 @@ import zipfile
 
 import pytest
 
-from bootstrap import emulators, package, stack
-from bootstrap.emulators.process import is_alive, pick_port, poll_until
+from bootstrap import package, stack
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, Settings
+from local_runtime import emulators
+from local_runtime.emulators.process import is_alive, pick_port, poll_until
 from tests.support import Api, api_after_up, burst_creates, poll
 
 pytestmark = pytest.mark.e2e

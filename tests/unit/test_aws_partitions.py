@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from bootstrap import __main__ as cli
 from bootstrap import partition, stack, target
 from bootstrap.clients import Clients
 from bootstrap.region import FALLBACK, region_from_env
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
 from bootstrap.target import Target, TargetError
+from harness_cli import __main__ as cli
 
 pytestmark = pytest.mark.unit
 FUNCTION = "arn:{p}:lambda:{r}:111122223333:function:f"

@@ -13,11 +13,11 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from bootstrap import __main__ as cli
 from bootstrap import stack, sweep
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, ENDPOINT, Settings
+from harness_cli import __main__ as cli
 
 pytestmark = pytest.mark.unit
 LATER = datetime.now(UTC) + timedelta(hours=7)

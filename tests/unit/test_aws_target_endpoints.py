@@ -5,10 +5,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from bootstrap import __main__ as cli
 from bootstrap.clients import Clients
 from bootstrap.settings import AWS, ENDPOINT, Settings
 from bootstrap.target import TargetError, aws_identity
+from harness_cli import __main__ as cli
 
 pytestmark = pytest.mark.unit
 SERVICES = ["sts", "dynamodb", "logs", "iam", "lambda", "apigateway"]

@@ -9,8 +9,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import WaiterError
 
-from bootstrap import __main__ as cli
 from bootstrap import function
+from harness_cli import __main__ as cli
 from tests.support import run_bootstrap
 
 pytestmark = pytest.mark.unit

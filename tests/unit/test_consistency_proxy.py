@@ -5,8 +5,8 @@ import threading
 import pytest
 import requests
 
-from bootstrap.consistency_proxy import StaleReads, serve
-from bootstrap.emulators.process import pick_port
+from local_runtime.consistency_proxy import StaleReads, serve
+from local_runtime.emulators.process import pick_port
 from tests.support import poll
 
 pytestmark = pytest.mark.unit

@@ -7,7 +7,7 @@ import pytest
 from ministack.core import lambda_runtime
 from ministack.services import apigateway_v1, dynamodb
 
-from bootstrap.emulators import ministack_tuned
+from local_runtime.emulators import ministack_tuned
 
 pytestmark = pytest.mark.unit
 

@@ -7,13 +7,13 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from bootstrap import __main__ as cli
 from bootstrap import inventory, log_group, ownership, stack
 from bootstrap.clients import Clients
 from bootstrap.iam import TRUST_POLICY
 from bootstrap.package import build_zip
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, ENDPOINT, Settings
+from harness_cli import __main__ as cli
 
 pytestmark = pytest.mark.unit
 KINDS = ["table", "log-group", "role", "function", "rest-api", "api-key", "usage-plan"]

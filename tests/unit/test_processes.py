@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bootstrap.emulators.process import (
+from local_runtime.emulators.process import (
     EmulatorRecord,
     is_alive,
     listens_on,

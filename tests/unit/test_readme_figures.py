@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from bootstrap.emulators import ministack, ministack_tuned
 from bootstrap.settings import Settings
+from local_runtime.emulators import ministack, ministack_tuned
 from tests.support import ROOT
 
 pytestmark = pytest.mark.unit

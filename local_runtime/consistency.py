@@ -13,7 +13,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from bootstrap.emulators.process import (
+from bootstrap.report import Outcome
+from bootstrap.settings import AWS, EMBEDDED, Settings
+from bootstrap.target import TargetError
+from local_runtime.emulators.process import (
     EmulatorRecord,
     clean_environment,
     is_alive,
@@ -21,9 +24,6 @@ from bootstrap.emulators.process import (
     start_recorded,
     stop_recorded,
 )
-from bootstrap.report import Outcome
-from bootstrap.settings import AWS, EMBEDDED, Settings
-from bootstrap.target import TargetError
 
 START_TIMEOUT_S = 15.0
 CONTROL_TIMEOUT_S = 3.0
@@ -58,7 +58,7 @@ def ensure_proxy(settings: Settings, upstream: str) -> tuple[str, Outcome]:
         return record.endpoint_url, Outcome.REUSED
     stop_proxy(settings)
     port = pick_port(4600)
-    command = [sys.executable, "-m", "bootstrap.consistency_proxy", "--upstream", upstream, "--port", str(port)]
+    command = [sys.executable, "-m", "local_runtime.consistency_proxy", "--upstream", upstream, "--port", str(port)]
     command += ["--window-ms", f"{settings.consistency_window_ms:g}"]
     record = start_recorded(
         _identity(settings, upstream),

@@ -15,7 +15,7 @@
   MiniStack executed what it could make sense of, so ``SET = =`` was accepted.
 
 Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which fails if an upgrade moves
-it. Run as ``python -m bootstrap.emulators.ministack_tuned``.
+it. Run as ``python -m local_runtime.emulators.ministack_tuned``.
 """
 
 import os
@@ -25,7 +25,7 @@ from ministack.core import lambda_runtime
 from ministack.core.responses import error_response_json
 from ministack.services import apigateway_v1, dynamodb
 
-from bootstrap.emulators.update_expression import UpdateExpressionError, check
+from local_runtime.emulators.update_expression import UpdateExpressionError, check
 
 SETTLE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_SETTLE_MS", "0.5")) / 1000
 FIRST_LINE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_FIRST_LINE_MS", "5")) / 1000

@@ -17,7 +17,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from bootstrap.emulators.process import EmulatorError
+from local_runtime.emulators.process import EmulatorError
 
 HEALTH_PATH = "/_localstack/health"
 DEFAULT_PORT = 4566

@@ -13,7 +13,7 @@ def prepare(_state_dir: Path) -> None:
 
 def command(_state_dir: Path) -> list[str]:
     # The function workers run on this same interpreter, so they see boto3 and the bundled packages.
-    return [sys.executable, "-m", "bootstrap.emulators.ministack_tuned"]
+    return [sys.executable, "-m", "local_runtime.emulators.ministack_tuned"]
 
 
 def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""``python -m bootstrap up | down | status | sweep``: provision the stack on the chosen target."""
+"""``python -m harness_cli up | down | status | sweep``: provision the stack on the chosen target."""
 
 import argparse
 import os
@@ -8,17 +8,18 @@ from datetime import timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bootstrap import emulators, stack, sweep
-from bootstrap.emulators.process import EmulatorError
+from bootstrap import stack, sweep
 from bootstrap.ownership import Found, OwnershipError
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
 from bootstrap.target import TargetError, aws_identity, resolve
 from bootstrap.validation import validate
+from local_runtime import emulators
+from local_runtime.emulators.process import EmulatorError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bootstrap", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m harness_cli", description=__doc__)
     parser.add_argument("command", choices=["up", "down", "status", "sweep"])
     parser.add_argument(
         "--target",
@@ -112,7 +113,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         outputs = stack.status(settings)
         if outputs is None:
-            print("no stack is up on this target (run: python -m bootstrap up)")
+            print("no stack is up on this target (run: ./harness up)")
             return 3
         print(f"up: {outputs['api_url']}  (key in {settings.outputs_path})")
     return 0

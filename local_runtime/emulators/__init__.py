@@ -4,7 +4,8 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from bootstrap.emulators.process import (
+from bootstrap.settings import Settings
+from local_runtime.emulators.process import (
     EmulatorError,
     EmulatorRecord,
     PortTakenError,
@@ -17,7 +18,6 @@ from bootstrap.emulators.process import (
     start_recorded,
     stop_recorded,
 )
-from bootstrap.settings import Settings
 
 AVAILABLE = ("ministack", "localstack")
 START_TIMEOUT_S = 60.0
@@ -28,7 +28,7 @@ PORT_ATTEMPTS = 3
 def _backend(name: str) -> ModuleType:
     if name not in AVAILABLE:
         raise EmulatorError(f"unknown emulator {name!r}; available: {', '.join(AVAILABLE)}")
-    return importlib.import_module(f"bootstrap.emulators.{name}")
+    return importlib.import_module(f"local_runtime.emulators.{name}")
 
 
 def _record_path(settings: Settings) -> Path:

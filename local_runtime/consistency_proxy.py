@@ -14,7 +14,7 @@ Query, Scan and batch calls pass through (reads stay consistent there).
 
 Two ways to run it:
 - one proxy per stack, on this machine (``up`` starts it for the embedded emulator):
-  ``python -m bootstrap.consistency_proxy --upstream http://127.0.0.1:4566 --port 4600 --window-ms 1500``;
+  ``python -m local_runtime.consistency_proxy --upstream http://127.0.0.1:4566 --port 4600 --window-ms 1500``;
 - shared, beside an emulator whose functions run elsewhere (inside the project's Docker images, where
   only a proxy in the same container is reachable from the functions): ``--shared --bind 0.0.0.0``.
   No table is stale until ``up`` sets its window through the control API:

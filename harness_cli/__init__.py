@@ -1,0 +1,1 @@
+"""The command line behind ``./harness``: ``python -m harness_cli up | down | status | sweep``."""
