@@ -1,6 +1,7 @@
 """``python -m harness_cli up | down | status | sweep``: provision the stack on the chosen target."""
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -119,8 +120,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# Commands with options of their own each live in a module of this package with ``main(argv) -> int``.
+COMMAND_MODULES: dict[str, str] = {}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Every failure ends in one line on stderr and a non-zero exit, never a traceback."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMAND_MODULES:
+        return importlib.import_module(f"harness_cli.{COMMAND_MODULES[argv[0]]}").main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env().with_overrides(
