@@ -7,8 +7,7 @@ line prints them and exits with 2, having created or started nothing.
 import re
 from collections.abc import Iterator
 
-import boto3
-
+from bootstrap.clients import new_session
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
 from local_runtime.emulators import AVAILABLE as EMULATORS
 
@@ -24,7 +23,7 @@ _NAME_RULES = {
 
 def known_regions() -> set[str]:
     """Every region botocore knows, in every partition (aws, aws-cn, aws-us-gov, ...)."""
-    session = boto3.session.Session()
+    session = new_session()
     return {
         region
         for partition in session.get_available_partitions()
