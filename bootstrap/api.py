@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import is_code
+from bootstrap.aws_errors import created_meanwhile, is_code
 from bootstrap.report import Outcome
 
 RESOURCE_PATH = "DynamoDBManager"
@@ -98,13 +98,18 @@ def ensure_invoke_permission(lambda_client: Any, function_name: str, source_arn:
         return None, Outcome.UNCHANGED
     if statement_id in policy:
         lambda_client.remove_permission(FunctionName=function_name, StatementId=statement_id)
-    lambda_client.add_permission(
-        FunctionName=function_name,
-        StatementId=statement_id,
-        Action="lambda:InvokeFunction",
-        Principal="apigateway.amazonaws.com",
-        SourceArn=source_arn,
-    )
+    try:
+        lambda_client.add_permission(
+            FunctionName=function_name,
+            StatementId=statement_id,
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=source_arn,
+        )
+    except ClientError as meanwhile:
+        if not created_meanwhile(meanwhile):
+            raise
+        return None, Outcome.UNCHANGED
     return None, Outcome.CREATED
 
 

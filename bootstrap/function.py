@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import is_code
+from bootstrap.aws_errors import created_meanwhile, is_code
 from bootstrap.package import code_sha256
 from bootstrap.report import Outcome
 
@@ -82,9 +82,15 @@ def ensure_function(lambda_client: Any, spec: FunctionSpec, code: bytes) -> tupl
     except ClientError as error:
         if not is_code(error, "ResourceNotFoundException"):
             raise
-        create_with_role_retry(lambda_client, spec, code)
-        lambda_client.get_waiter("function_active_v2").wait(FunctionName=spec.name, WaiterConfig=WAITER)
-        return lambda_client.get_function(FunctionName=spec.name)["Configuration"], Outcome.CREATED
+        try:
+            create_with_role_retry(lambda_client, spec, code)
+        except ClientError as meanwhile:
+            if not created_meanwhile(meanwhile):
+                raise
+            current = lambda_client.get_function(FunctionName=spec.name)["Configuration"]
+        else:
+            lambda_client.get_waiter("function_active_v2").wait(FunctionName=spec.name, WaiterConfig=WAITER)
+            return lambda_client.get_function(FunctionName=spec.name)["Configuration"], Outcome.CREATED
     outcome = Outcome.UNCHANGED
     _wait_ready(lambda_client, spec.name, current)
     if current.get("CodeSha256") != code_sha256(code):

@@ -5,7 +5,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import is_code
+from bootstrap.aws_errors import created_meanwhile, is_code
 from bootstrap.report import Outcome
 
 # Exactly the calls handler/operations.py makes (the documents also granted Query, which it never uses).
@@ -45,13 +45,18 @@ def ensure_role(
     except ClientError as error:
         if not is_code(error, "NoSuchEntity"):
             raise
-        role = iam.create_role(
-            RoleName=role_name,
-            AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
-            Description="Execution role of the DynamoDBManager function (harness-managed)",
-            Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
-        )["Role"]
-        outcome = Outcome.CREATED
+        try:
+            role = iam.create_role(
+                RoleName=role_name,
+                AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
+                Description="Execution role of the DynamoDBManager function (harness-managed)",
+                Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+            )["Role"]
+            outcome = Outcome.CREATED
+        except ClientError as meanwhile:
+            if not created_meanwhile(meanwhile):
+                raise
+            role, outcome = iam.get_role(RoleName=role_name)["Role"], Outcome.UNCHANGED
     if _as_dict(role.get("AssumeRolePolicyDocument", TRUST_POLICY)) != TRUST_POLICY:
         iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(TRUST_POLICY))
         outcome = outcome.after_change()

@@ -4,7 +4,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import is_code
+from bootstrap.aws_errors import created_meanwhile, is_code
 from bootstrap.report import Outcome
 
 LOG_RETENTION_DAYS = 14
@@ -26,9 +26,14 @@ def ensure_log_group(logs: Any, function_name: str, tags: dict[str, str]) -> tup
     name = log_group_name(function_name)
     group = _find(logs, name)
     if group is None:
-        logs.create_log_group(logGroupName=name, tags=tags)
+        try:
+            logs.create_log_group(logGroupName=name, tags=tags)
+        except ClientError as meanwhile:
+            if not created_meanwhile(meanwhile):
+                raise
+            group = {}
         logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
-        return name, Outcome.CREATED
+        return name, Outcome.CREATED if group is None else Outcome.UPDATED
     if group.get("retentionInDays") != LOG_RETENTION_DAYS:
         logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
         return name, Outcome.UPDATED

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bootstrap.api import Throttle
-from bootstrap.aws_errors import is_code
+from bootstrap.aws_errors import created_meanwhile, is_code
 from bootstrap.report import Outcome
 
 DESCRIPTION = "harness up; method {fingerprint}"
@@ -43,9 +43,14 @@ def ensure_stage(
     if current is None or deployed_description(apigw, api_id, current) != wanted:
         deployment = apigw.create_deployment(restApiId=api_id, description=wanted)
         if current is None:
-            current = apigw.create_stage(restApiId=api_id, stageName=stage, deploymentId=deployment["id"])
-            outcome = Outcome.CREATED
-        else:
+            try:
+                current = apigw.create_stage(restApiId=api_id, stageName=stage, deploymentId=deployment["id"])
+                outcome = Outcome.CREATED
+            except ClientError as meanwhile:
+                if not created_meanwhile(meanwhile):
+                    raise
+                current = apigw.get_stage(restApiId=api_id, stageName=stage)
+        if outcome is not Outcome.CREATED:
             patch = [{"op": "replace", "path": "/deploymentId", "value": deployment["id"]}]
             current = apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=patch)
             outcome = Outcome.UPDATED

@@ -65,6 +65,14 @@ def created(clients: Clients, stack_name: str) -> datetime | None:
     return _as_datetime(table["CreationDateTime"])
 
 
+def stacks_with_age(clients: Clients, say: Callable[[str], None] = print) -> list[tuple[str, datetime | None]]:
+    """Every harness stack on the target with when it was made (None: no table, an interrupted ``down``),
+    newest first."""
+    found = [(name, created(clients, name)) for name in find_stacks(clients, say)]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(found, key=lambda pair: pair[1] or oldest, reverse=True)
+
+
 def stale_stacks(
     clients: Clients, prefix: str, older_than: timedelta, now: datetime | None = None, say: Callable = print
 ) -> list[str]:

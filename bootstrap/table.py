@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import error_code, is_code
+from bootstrap.aws_errors import created_meanwhile, error_code, is_code
 from bootstrap.report import Outcome
 from bootstrap.retry import retry_on_codes
 
@@ -26,15 +26,20 @@ def ensure_table(
     except ClientError as error:
         if not is_code(error, "ResourceNotFoundException"):
             raise
-        dynamodb.create_table(
-            TableName=name,
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-            Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
-        )
         outcome = Outcome.CREATED
         table = {"TableStatus": "CREATING"}
+        try:
+            dynamodb.create_table(
+                TableName=name,
+                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+                Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+            )
+        except ClientError as meanwhile:
+            if not created_meanwhile(meanwhile):
+                raise
+            outcome = Outcome.UNCHANGED
     if table["TableStatus"] != "ACTIVE":
         dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=WAITER)
         table = dynamodb.describe_table(TableName=name)["Table"]

@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bootstrap.api import Throttle, oldest_first, paginate
-from bootstrap.aws_errors import is_code
+from bootstrap.aws_errors import created_meanwhile, is_code
 from bootstrap.report import Outcome
 from bootstrap.retry import retry_on_codes
 
@@ -84,8 +84,12 @@ def ensure_usage_plan(apigw: Any, spec: PlanSpec, key_id: str, tags: dict[str, s
             outcome = Outcome.UPDATED
     attached = paginate(apigw, "get_usage_plan_keys", "items", usagePlanId=plan["id"])
     if not any(key["id"] == key_id for key in attached):
-        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key_id, keyType="API_KEY")
-        outcome = outcome.after_change()
+        try:
+            apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key_id, keyType="API_KEY")
+            outcome = outcome.after_change()
+        except ClientError as meanwhile:
+            if not created_meanwhile(meanwhile):
+                raise
     return plan, outcome
 
 

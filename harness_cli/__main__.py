@@ -2,10 +2,11 @@
 
 import argparse
 import importlib
+import io
 import os
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -117,7 +118,29 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print("no stack is up on this target (run: ./harness up)")
             return 3
         print(f"up: {outputs['api_url']}  (key in {settings.outputs_path})")
+        _list_stacks(settings, outputs)
     return 0
+
+
+def _list_stacks(settings: Settings, outputs: dict) -> None:
+    """Every harness stack on the same target (other checkouts, test workers, branches), newest first."""
+    clients = resolve(settings, Progress(io.StringIO()), start_emulator=False).clients()
+    stacks = sweep.stacks_with_age(clients, say=lambda line: print(line, file=sys.stderr))
+    where = outputs.get("endpoint_url") or f"AWS {settings.region}"
+    print(f"{len(stacks)} stack(s) on {where}:")
+    now = datetime.now(UTC)
+    for name, made in stacks:
+        age = f"made {_ago(now - made)} ago" if made else "no table (an interrupted down?)"
+        mine = "  <- this checkout's" if name == settings.stack_name else ""
+        print(f"  {name:<44} {age}{mine}")
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
 
 
 # Commands with options of their own each live in a module of this package with ``main(argv) -> int``.

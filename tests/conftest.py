@@ -1,10 +1,30 @@
-"""Markers are required: every test is exactly one of unit, e2e or aws; aws runs only when asked for."""
+"""Markers are required: every test is exactly one of unit, e2e or aws; aws runs only when asked for.
 
+Under pytest-xdist (``-n 2``, as ``tox`` runs the suite) every worker is a session of its own: its own
+state folder, so on the embedded target its own emulator and stack, and elsewhere its own stack name.
+"""
+
+import json
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from bootstrap.settings import DEFAULT_STACK, EMBEDDED, PROJECT_ROOT, Settings
 from tests.conformance import Recorder, output_dir, session_target
+from tests.support import worker_id
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = worker_id(config)
+    if worker is None:
+        return
+    # Environment, not fixtures: the command-line subprocesses the tests start must see the same.
+    base = os.environ.get("HARNESS_STATE_DIR") or str(PROJECT_ROOT / ".stack")
+    os.environ["HARNESS_STATE_DIR"] = os.path.join(base, "workers", worker)
+    if Settings.from_env().target != EMBEDDED:  # one endpoint (or account) for all workers: names must differ
+        os.environ["HARNESS_STACK"] = f"{os.environ.get('HARNESS_STACK') or DEFAULT_STACK}-{worker}"
+
 
 TARGET_MARKERS = ("unit", "e2e", "aws")
 
@@ -41,5 +61,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    if worker_id(session.config) is not None:  # the controller saves what every worker recorded
+        session.config.workeroutput["conformance"] = json.dumps(_conformance.results)
+        return
     if _conformance.results:
         _conformance.save(output_dir())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - pytest-xdist's hook: a worker has finished
+    results = json.loads(getattr(node, "workeroutput", {}).get("conformance", "{}"))
+    for target, behaviours in results.items():
+        for behaviour, result in behaviours.items():
+            _conformance.add(target, behaviour, result["aws"], result["outcome"], result["reason"])

@@ -20,6 +20,11 @@ REQUEST_NAMES = sorted(path.stem for path in (FIXTURES / "requests").glob("*.jso
 T = TypeVar("T")
 
 
+def worker_id(config: Any) -> str | None:
+    """The pytest-xdist worker this process is (gw0, gw1, ...), or None when not a worker."""
+    return getattr(config, "workerinput", {}).get("workerid")
+
+
 def run_bootstrap(*args: str, env: dict[str, str], timeout: float) -> "subprocess.CompletedProcess[str]":
     """The real command line (``python -m harness_cli ...``) in a process of its own, its output captured."""
     return subprocess.run(  # noqa: S603 - this interpreter, the project's own module

@@ -16,7 +16,7 @@ from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
 from tests.docker_targets import compose_stack, localstack_container
 from tests.session_target import plan_session
-from tests.support import Api, wait_for_key
+from tests.support import Api, wait_for_key, worker_id
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,10 @@ class SessionStack:
 
 
 @pytest.fixture(scope="session")
-def session_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SessionStack]:
+def session_stack(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SessionStack]:
     """The session's stack. Reuses a stack that is already up (and leaves it); otherwise brings one up on
-    the selected target and always takes it down."""
+    the selected target and always takes it down. A pytest-xdist worker always brings up its own (what a
+    crashed earlier run left in its state folder is converged, then taken down)."""
     settings = Settings.from_env()
     plan = plan_session(settings)
     if plan.kind == "skip":
@@ -45,7 +46,7 @@ def session_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SessionS
             yield from _own_stack(target.settings, target.read_log)
         return
     existing = stack.status(settings)
-    if existing is not None and existing["target"] == settings.target:
+    if existing is not None and existing["target"] == settings.target and worker_id(pytestconfig) is None:
         yield SessionStack(settings, existing, _embedded_log(settings, existing))
         return
     yield from _own_stack(settings, None)
