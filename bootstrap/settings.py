@@ -23,6 +23,7 @@ _LIMIT_VARIABLES = (
     ("memory_mb", "HARNESS_MEMORY_MB", int),
     ("timeout_s", "HARNESS_TIMEOUT_S", int),
     ("consistency_window_ms", "HARNESS_CONSISTENCY_WINDOW_MS", float),
+    ("prewarm", "HARNESS_PREWARM", int),
 )
 
 
@@ -123,6 +124,9 @@ class Settings:
     plan_quota_per_day: int = 100_000
     # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see consistency_proxy.py)
     consistency_window_ms: float = 0.0
+    # Local targets: execution environments ``./harness up`` starts before it returns, so a first burst of
+    # that many concurrent clients finds them warm (what provisioned concurrency does on AWS). 0: none.
+    prewarm: int = 16
     # A shared consistency proxy beside the endpoint's emulator (the project's Docker images run one on
     # port 4600), as this process reaches it. Unset: a proxy of the stack's own, where functions run here.
     consistency_proxy_url: str | None = None

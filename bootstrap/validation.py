@@ -63,6 +63,7 @@ def problems(settings: Settings) -> list[str]:
         found.append(f"HARNESS_LOG_LEVEL={settings.log_level!r}: one of {', '.join(LOG_LEVELS)}")
     found += _between("HARNESS_MEMORY_MB", settings.memory_mb, 128, 10240, "Lambda allows 128-10240 MB")
     found += _between("HARNESS_TIMEOUT_S", settings.timeout_s, 1, 900, "Lambda allows 1-900 seconds")
+    found += _between("HARNESS_PREWARM", settings.prewarm, 0, 64, "0 (off) to 64 execution environments")
     if settings.port is not None:
         found += _between("--port/HARNESS_PORT", settings.port, 1, 65535, "a TCP port is 1-65535")
     for name, value in (

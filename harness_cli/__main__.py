@@ -16,7 +16,7 @@ from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
 from bootstrap.target import TargetError, aws_identity, resolve
 from bootstrap.validation import validate
-from local_runtime import emulators
+from local_runtime import emulators, prewarm
 from local_runtime.emulators.process import EmulatorError
 
 
@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         "--consistency-window-ms",
         type=float,
         help="local only: GetItem without ConsistentRead sees the old item for this long after a write",
+    )
+    parser.add_argument(
+        "--prewarm",
+        type=int,
+        help="local targets: execution environments up starts before returning (HARNESS_PREWARM; 0: none)",
     )
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
@@ -62,6 +67,16 @@ def _print_ready(outputs: dict, seconds: float) -> None:
     print(f"    -d '{body % outputs['table_name']}'\n")
     stop = os.environ.get("HARNESS_STOP_COMMAND") or "./harness down"
     print(f"Outputs: .stack/outputs.json   Stop everything: {stop}")
+
+
+def _prewarm(settings: Settings, outputs: dict, progress: Progress) -> None:
+    """Start ``settings.prewarm`` execution environments now, so the first burst finds them warm."""
+    clients = resolve(settings, Progress(io.StringIO()), start_emulator=False).clients()
+    warmed = prewarm.warm(clients, outputs["function_name"], settings.prewarm)
+    what = f"{warmed.count} execution environments"
+    progress.say("  {:<14} {:<40} {:<10} {:6.2f}s", "prewarm", what, "warm", warmed.seconds)
+    if warmed.failures:
+        print(f"note: {len(warmed.failures)} warm-up invocation(s) failed, first: {warmed.failures[0]}")
 
 
 def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
@@ -99,7 +114,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         _confirm_aws(settings, args.command, args.yes)
     if args.command == "up":
         print(f"up: stack '{settings.stack_name}' on {settings.target}")
-        _print_ready(stack.up(settings, Progress(), adopt=args.adopt), time.perf_counter() - started)
+        progress = Progress()
+        outputs = stack.up(settings, progress, adopt=args.adopt)
+        if settings.is_emulated and settings.prewarm > 0:
+            _prewarm(settings, outputs, progress)
+        _print_ready(outputs, time.perf_counter() - started)
     elif args.command == "down":
         print(f"down: stack '{settings.stack_name}' on {settings.target}")
         left_alone = stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
@@ -162,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             stage=args.stage,
             region=args.region,
             consistency_window_ms=args.consistency_window_ms,
+            prewarm=args.prewarm,
         )
         validate(settings)
     except SettingsError as error:  # before anything is created or started

@@ -22,6 +22,8 @@ BAD_SETTINGS = [
     ({"HARNESS_MEMORY_MB": "10241"}, ["HARNESS_MEMORY_MB=10241", "128-10240"]),
     ({"HARNESS_TIMEOUT_S": "0"}, ["HARNESS_TIMEOUT_S=0", "1-900"]),
     ({"HARNESS_TIMEOUT_S": "901"}, ["HARNESS_TIMEOUT_S=901", "1-900"]),
+    ({"HARNESS_PREWARM": "-1"}, ["HARNESS_PREWARM=-1", "0 (off) to 64"]),
+    ({"HARNESS_PREWARM": "65"}, ["HARNESS_PREWARM=65", "0 (off) to 64"]),
     ({"HARNESS_PORT": "70000"}, ["70000", "1-65535"]),
     ({"HARNESS_PLAN_RATE_LIMIT": "-1"}, ["HARNESS_PLAN_RATE_LIMIT=-1"]),
     ({"HARNESS_STAGE_BURST_LIMIT": "-5"}, ["HARNESS_STAGE_BURST_LIMIT=-5"]),
@@ -31,6 +33,7 @@ BAD_SETTINGS = [
 UNREADABLE = [
     ({"HARNESS_MEMORY_MB": "abc"}, "HARNESS_MEMORY_MB='abc': must be a whole number"),
     ({"HARNESS_TIMEOUT_S": "1.5"}, "HARNESS_TIMEOUT_S='1.5': must be a whole number"),
+    ({"HARNESS_PREWARM": "many"}, "HARNESS_PREWARM='many': must be a whole number"),
     ({"HARNESS_PLAN_RATE_LIMIT": "fast"}, "HARNESS_PLAN_RATE_LIMIT='fast': must be a number"),
     ({"HARNESS_PORT": "http"}, "HARNESS_PORT='http': must be a whole number"),
 ]
