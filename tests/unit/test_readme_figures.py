@@ -34,6 +34,7 @@ def _settings_row(variable: str) -> list[str]:
         ("AWS_REGION", f"the profile's region; `{DEFAULTS.region}` on emulators"),
         ("HARNESS_ENFORCE_IAM", "`1`" if DEFAULTS.enforce_iam else "`0`"),
         ("HARNESS_CONSISTENCY_WINDOW_MS", f"`{DEFAULTS.consistency_window_ms:g}`"),
+        ("HARNESS_PREWARM", f"{DEFAULTS.prewarm}"),
         (
             "HARNESS_PLAN_RATE_LIMIT",
             f"{DEFAULTS.plan_rate_limit:g}/s, {DEFAULTS.plan_burst_limit}, {_thousands(DEFAULTS.plan_quota_per_day)}",
