@@ -2,6 +2,8 @@
 
 import inspect
 import json
+import queue
+import time
 
 import pytest
 from ministack.core import lambda_runtime
@@ -70,3 +72,18 @@ def test_install__update_item_refuses_a_syntax_error_with_dynamodbs_answer():
         }
     finally:
         dynamodb._update_item = original
+
+
+def test_tuned_drain__takes_every_line_and_returns_once_the_quiet_window_passes():
+    class Worker:
+        _stderr_queue = queue.Queue()
+
+    worker = Worker()
+    for line in ("START", '{"level": "INFO"}', "END"):
+        worker._stderr_queue.put(line)
+    started = time.monotonic()
+    assert ministack_tuned._drain_with_tuned_windows(worker, 0.05, 0.002, 0.25) == 'START\n{"level": "INFO"}\nEND'
+    assert time.monotonic() - started < 0.05  # one quiet window, not the first-line wait or the cap
+    assert worker._stderr_queue.empty()
+    # the original reads the same attribute, so the queue we drain is the one MiniStack fills
+    assert "self._stderr_queue.get_nowait()" in inspect.getsource(ministack_tuned._original_drain)
