@@ -1,7 +1,7 @@
 """Benchmarks (not tests): `up` time, latency through the API next to a direct DynamoDB call, throughput.
 
 Runs on its own emulator (own state folder, own free port), so a stack you have up is left alone.
-Usage: python benchmarks/bench.py [--requests 300] [--clients 16] [--emulator ministack]
+Usage: python benchmarks/bench.py [--requests 300] [--clients 16] [--emulator ministack] [--prewarm N]
        python benchmarks/bench.py --docker compose-localstack|compose-ministack   (needs a Docker engine)
 """
 
@@ -110,10 +110,26 @@ def measure(settings: Settings, outputs: dict, args: argparse.Namespace) -> None
     ratio = statistics.median(series["read through the API"]) / statistics.median(series["direct GetItem (boto3)"])
     print(f"read through the API / direct GetItem (medians): {ratio:.1f}x")
     api = Api(outputs["api_url"], outputs["api_key"])
-    # First burst: the emulator starts one execution environment per concurrent request (cold starts).
-    measure_load(api, args.requests, args.clients, "cold burst")
+    # First burst: without prewarming, the emulator starts one execution environment per concurrent request
+    # (cold starts); `up` prewarms HARNESS_PREWARM of them (default 16), so the first burst finds them warm.
+    measure_load(api, args.requests, args.clients, "first burst after up")
     # Second burst: every environment is warm, as in a long test session.
     measure_load(api, args.requests, args.clients, "warm burst")
+    print(f"cold start of one execution environment (first invoke after a recycle): {cold_start(settings, outputs)}")
+
+
+def cold_start(settings: Settings, outputs: dict) -> str:
+    """One invoke on a fresh execution environment (an Environment change recycles them all), next to a warm one."""
+    lambda_client = Clients(settings, endpoint_url=outputs["endpoint_url"])("lambda")
+    name, ping = outputs["function_name"], json.dumps({"operation": "ping"}).encode()
+    variables = lambda_client.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lambda_client.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {**variables, "HARNESS_BENCH_RECYCLE": uuid.uuid4().hex}}
+    )
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    cold = timed(lambda: lambda_client.invoke(FunctionName=name, Payload=ping))
+    warm = timed(lambda: lambda_client.invoke(FunctionName=name, Payload=ping))
+    return f"{cold:.2f} s (a warm invoke: {warm * 1000:.1f} ms)"
 
 
 def bench_embedded(args: argparse.Namespace, state_dir: str) -> None:
@@ -125,13 +141,16 @@ def bench_embedded(args: argparse.Namespace, state_dir: str) -> None:
         "HARNESS_PORT": str(pick_port(4800)),
         "HARNESS_TARGET": "embedded",
         "HARNESS_STACK": "bench",
+        **({"HARNESS_PREWARM": str(args.prewarm)} if args.prewarm is not None else {}),
     }
     env.pop("AWS_ENDPOINT_URL", None)
     env.pop("AWS_ENDPOINT", None)
     try:
         cold = bootstrap("up", env)
         warm = bootstrap("up", env)
+        prewarm = Settings.from_env(env).prewarm
         print(f"emulator: {args.emulator}   machine: {os.cpu_count()} cores   python {sys.version.split()[0]}")
+        print(f"load average before: {os.getloadavg()[0]:.1f}   up prewarms {prewarm} execution environments")
         print(f"up from nothing (emulator start + every resource): {cold:5.2f} s")
         print(f"up again, nothing to change:                       {warm:5.2f} s")
         measure(Settings.from_env(env), json.loads((Path(state_dir) / "outputs.json").read_text()), args)
@@ -154,6 +173,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300, help="requests per latency series and in the load burst")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients in the load burst")
     parser.add_argument("--emulator", default=os.environ.get("HARNESS_EMULATOR", "ministack"))
+    parser.add_argument("--prewarm", type=int, help="execution environments up prewarms (default: HARNESS_PREWARM, 16)")
     parser.add_argument(
         "--docker", choices=["compose-localstack", "compose-ministack"], help="a Docker Compose stack instead"
     )
