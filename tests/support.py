@@ -38,6 +38,15 @@ def run_bootstrap(*args: str, env: dict[str, str], timeout: float) -> "subproces
     )
 
 
+def handler_copy(folder: Path) -> Path:
+    """A copy of ``handler/`` (its sources only) in ``folder``, to deploy and edit without touching the project's."""
+    copy = folder / "handler"
+    copy.mkdir(parents=True)
+    for source in (ROOT / "handler").glob("*.py"):
+        (copy / source.name).write_bytes(source.read_bytes())
+    return copy
+
+
 def load_request(name: str, **overrides: Any) -> dict[str, Any]:
     """One of the documents' requests from ``fixtures/requests/<name>.json``, with top-level overrides."""
     document = json.loads((FIXTURES / "requests" / f"{name}.json").read_text())
