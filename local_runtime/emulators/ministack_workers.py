@@ -8,17 +8,20 @@ invocation that read the function's code just before the update could start a wo
 and leave it in the pool for later invocations.
 
 Here a busy worker is retired instead: out of the pool at once, stopped when its invocation returns. And
-a worker whose code is not the function's current code is stopped when released, never reused.
+a worker whose code is not the function's current code is stopped when released, never reused. Idle
+workers are stopped in the background, so UpdateFunctionCode answers without waiting for them (that wait
+was ~0.25 s of a hot reload).
 """
 
 import base64
 import hashlib
+import threading
 from typing import Any
 
 from ministack.core import lambda_runtime
 from ministack.services import lambda_svc
 
-_original_invalidate = lambda_runtime.invalidate_worker
+_original_invalidate = lambda_runtime.invalidate_worker  # replaced, not wrapped; kept for the shape test
 _original_release = lambda_runtime.release_worker
 
 
@@ -41,14 +44,18 @@ def _code_sha256(worker: Any) -> str:
 def invalidate_sparing_busy_workers(
     func_name: str, qualifier: str | None = None, account: str | None = None, region: str | None = None
 ) -> None:
-    """MiniStack's invalidation, except that a worker running an invocation is retired, not killed."""
+    """MiniStack's invalidation, except that a worker running an invocation is retired, not killed, and idle
+    ones are stopped in the background (the update does not wait for them; they are out of the pool already)."""
+    idle = []
     with lambda_runtime._lock:
-        for key, workers in lambda_runtime._workers.items():
-            if _matches(key, func_name, qualifier, account, region):
-                for worker in [worker for worker in workers if worker.in_use]:
-                    workers.remove(worker)
+        for key in [key for key in lambda_runtime._workers if _matches(key, func_name, qualifier, account, region)]:
+            for worker in lambda_runtime._workers.pop(key):
+                if worker.in_use:
                     worker.harness_retired = True
-    _original_invalidate(func_name, qualifier, account, region)
+                else:
+                    idle.append(worker)
+    if idle:
+        threading.Thread(target=lambda_runtime.kill_workers, args=(idle,), daemon=True).start()
 
 
 def release_or_stop(worker: Any) -> None:
