@@ -44,10 +44,10 @@ def _print(event: dict[str, Any], as_json: bool) -> None:
         print(line, flush=True)
 
 
-def _poll(client: Any, group: str, start_ms: int, pattern: str, seen: dict, as_json: bool) -> int:
+def _poll(client: Any, group: str, start_ms: int, request_id: str | None, seen: dict, as_json: bool) -> int:
     """Print the events not printed yet; returns the newest timestamp seen (or ``start_ms``)."""
     newest = start_ms
-    for event in logs.events(client, group, start_ms, pattern):
+    for event in logs.events(client, group, start_ms, request_id):
         key = logs.event_key(event)
         if key in seen:
             continue
@@ -73,7 +73,8 @@ def _logs(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         start_ms = logs.since_ms(args.since)
-        pattern = logs.request_filter(args.request_id) if args.request_id else ""
+        if args.request_id:
+            logs.request_filter(args.request_id)  # refuses what cannot be a request id, before any call
     except ValueError as error:
         raise CommandError(str(error)) from error
     settings = settings_from_env(target=args.target, stack_name=args.stack_name, region=args.region)
@@ -83,11 +84,11 @@ def _logs(argv: list[str] | None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     try:
-        newest = _poll(client, group, start_ms, pattern, seen, args.json)
+        newest = _poll(client, group, start_ms, args.request_id, seen, args.json)
         while args.follow and not stop.wait(FOLLOW_INTERVAL_S):
             start_ms = max(start_ms, newest - FOLLOW_OVERLAP_MS)
             seen = {key: stamp for key, stamp in seen.items() if stamp >= start_ms}
-            newest = _poll(client, group, start_ms, pattern, seen, args.json)
+            newest = _poll(client, group, start_ms, args.request_id, seen, args.json)
     except ClientError as error:
         if settings.target == AWS or not is_code(error, *_NO_LOGS):
             raise

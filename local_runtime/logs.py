@@ -40,13 +40,19 @@ def request_filter(request_id: str) -> str:
     return f'"{request_id}"'
 
 
-def events(logs: Any, group: str, start_ms: int, pattern: str = "") -> Iterator[dict[str, Any]]:
-    """Every event of the group from ``start_ms`` on that matches ``pattern``, across all pages."""
+def events(logs: Any, group: str, start_ms: int, request_id: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every event of the group from ``start_ms`` on (only those carrying ``request_id``, if given), all pages.
+
+    The request id goes to CloudWatch as a filter pattern, and is checked here too: LocalStack ignores a
+    quoted-term pattern and returns every event.
+    """
     arguments: dict[str, Any] = {"logGroupName": group, "startTime": start_ms}
-    if pattern:
-        arguments["filterPattern"] = pattern
+    if request_id:
+        arguments["filterPattern"] = request_filter(request_id)
     for page in logs.get_paginator("filter_log_events").paginate(**arguments):
-        yield from page.get("events", [])
+        for event in page.get("events", []):
+            if not request_id or request_id in event.get("message", ""):
+                yield event
 
 
 def event_key(event: dict[str, Any]) -> tuple[Any, ...]:

@@ -93,3 +93,23 @@ def test_request_filter__a_quoted_term_and_nothing_else():
 def test_event_key__aws_event_id_else_stream_time_and_text():
     assert logs.event_key({"eventId": "123", **event("a")}) == ("123",)
     assert logs.event_key(event("a")) != logs.event_key(event("b"))
+
+
+def test_events__every_page_with_the_request_filter_sent_and_checked(aws_env):
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("logs", region_name="us-east-1")
+    asked = {"logGroupName": "/aws/lambda/fn", "startTime": 5, "filterPattern": f'"{REQUEST}"'}
+    with Stubber(client) as stub:
+        # GIVEN two pages, the second with an event that lacks the id (LocalStack ignores the pattern)
+        stub.add_response(
+            "filter_log_events", {"events": [event(f"END RequestId: {REQUEST}")], "nextToken": "t"}, asked
+        )
+        stub.add_response(
+            "filter_log_events", {"events": [event("other"), event(REQUEST)]}, {**asked, "nextToken": "t"}
+        )
+        # WHEN the events are read, THEN both pages are, and only the id's events come back
+        found = list(logs.events(client, "/aws/lambda/fn", 5, REQUEST))
+        stub.assert_no_pending_responses()
+    assert [found_event["message"] for found_event in found] == [f"END RequestId: {REQUEST}", REQUEST]
