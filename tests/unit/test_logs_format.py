@@ -113,3 +113,21 @@ def test_events__every_page_with_the_request_filter_sent_and_checked(aws_env):
         found = list(logs.events(client, "/aws/lambda/fn", 5, REQUEST))
         stub.assert_no_pending_responses()
     assert [found_event["message"] for found_event in found] == [f"END RequestId: {REQUEST}", REQUEST]
+
+
+def test_no_cloudwatch_logs__the_embedded_emulators_own_log_said_on_stderr(tmp_path, capsys):
+    from bootstrap.settings import Settings
+    from harness_cli import logs as logs_command
+    from harness_cli.common import CommandError
+
+    settings = Settings(state_dir=tmp_path)
+    (tmp_path / "ministack.log").write_text(f"a line of {REQUEST}\nanother request's line\n")
+    outputs = {"target": "embedded", "emulator": "ministack", "function_name": "fn"}
+    assert logs_command._emulator_log(settings, outputs, REQUEST) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"a line of {REQUEST}\n"
+    assert (
+        captured.err == f"note: ministack keeps no CloudWatch Logs for the function; showing {tmp_path}/ministack.log\n"
+    )
+    with pytest.raises(CommandError, match="no CloudWatch Logs group /aws/lambda/fn on this target"):
+        logs_command._emulator_log(settings, {**outputs, "target": "endpoint"}, REQUEST)
