@@ -134,6 +134,9 @@ class Settings:
     # endpoint, as the tests' extra stacks do), so a proxy on this machine's loopback reaches them.
     functions_run_here: bool = False
     state_dir: Path = field(default=PROJECT_ROOT / ".stack")
+    # The function's source folder (HARNESS_HANDLER_DIR); None: the project's handler/. ``watch`` and ``up``
+    # both build from it, so a test can deploy and edit a copy without touching handler/.
+    handler_dir: Path | None = None
     # Endpoint variables found set (AWS_ENDPOINT_URL, ...): --target aws ignores them, and says so.
     endpoint_variables: tuple[str, ...] = ()
 
@@ -144,6 +147,7 @@ class Settings:
         target = env.get("HARNESS_TARGET") or (ENDPOINT if endpoint else EMBEDDED)
         port = env.get("HARNESS_PORT")
         state_dir = env.get("HARNESS_STATE_DIR")
+        handler_dir = env.get("HARNESS_HANDLER_DIR")
         limits = {name: _parse(var, env[var], kind) for name, var, kind in _LIMIT_VARIABLES if env.get(var)}
         variables = sorted(name for name in env if env[name] and _is_endpoint_variable(name))
         region, region_source = region_from_env(env)
@@ -163,6 +167,7 @@ class Settings:
             enforce_iam=env.get("HARNESS_ENFORCE_IAM", "1") not in ("0", "false", "no"),
             endpoint_variables=tuple(variables),
             **({"state_dir": Path(state_dir).resolve()} if state_dir else {}),
+            **({"handler_dir": Path(handler_dir).resolve()} if handler_dir else {}),
             **limits,
         )
 

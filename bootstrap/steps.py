@@ -49,7 +49,7 @@ def function_steps(target: Target, progress: Progress) -> tuple[dict[str, Any], 
         },
         tags=tags,
     )
-    code = package.build_zip(settings.state_dir)
+    code = package.build_zip(settings.state_dir, settings.handler_dir)
     config = progress.step("function", names.function, lambda: function.ensure_function(clients("lambda"), spec, code))
     return config, role["Arn"]
 

@@ -14,8 +14,9 @@ from bootstrap import stack, sweep
 from bootstrap.ownership import Found, OwnershipError
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
-from bootstrap.target import TargetError, aws_identity, resolve
+from bootstrap.target import TargetError, resolve
 from bootstrap.validation import validate
+from harness_cli.common import confirm_aws
 from local_runtime import emulators, prewarm
 from local_runtime.emulators.process import EmulatorError
 
@@ -79,24 +80,6 @@ def _prewarm(settings: Settings, outputs: dict, progress: Progress) -> None:
         print(f"note: {len(warmed.failures)} warm-up invocation(s) failed, first: {warmed.failures[0]}")
 
 
-def _confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
-    """Name the account and region; go on only with --yes or a typed 'yes' at a terminal."""
-    ignored = settings.ignored_endpoint_variables
-    if ignored:
-        verb = "is" if len(ignored) == 1 else "are"
-        print(f"note: {', '.join(ignored)} {verb} set but ignored: --target aws talks to AWS")
-    account, arn = aws_identity(settings)
-    where = f"region {settings.region} (from {settings.region_source})"
-    print(f"REAL AWS: {command} stack '{settings.stack_name}' in account {account}, {where}")
-    print(f"          as {arn}")
-    if assume_yes:
-        return
-    if not sys.stdin.isatty():
-        raise TargetError("refusing to change a real AWS account without confirmation: pass --yes")
-    if input("Type 'yes' to continue: ").strip().lower() != "yes":
-        raise TargetError("cancelled; nothing was changed")
-
-
 def _note_left_alone(left_alone: list[Found], stopped_emulator: bool) -> None:
     """``down`` succeeded: everything of this stack is gone. Say what it did not touch, and why."""
     if not left_alone:
@@ -111,7 +94,7 @@ def _note_left_alone(left_alone: list[Found], stopped_emulator: bool) -> None:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     if settings.target == AWS and args.command in ("up", "down", "sweep"):
-        _confirm_aws(settings, args.command, args.yes)
+        confirm_aws(settings, args.command, args.yes)
     if args.command == "up":
         print(f"up: stack '{settings.stack_name}' on {settings.target}")
         progress = Progress()
@@ -163,7 +146,7 @@ def _ago(delta: timedelta) -> str:
 
 
 # Commands with options of their own each live in a module of this package with ``main(argv) -> int``.
-COMMAND_MODULES: dict[str, str] = {}
+COMMAND_MODULES: dict[str, str] = {"watch": "watch", "logs": "logs"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,14 @@
 """What every command of the inner loop shares: the settings as ``up`` saw them, and the stack that is up."""
 
+import os
 import sys
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from bootstrap import stack
 from bootstrap.settings import Settings, SettingsError
+from bootstrap.target import TargetError, aws_identity
 from bootstrap.validation import validate
 
 NO_STACK = "no stack is up: run ./harness up"
@@ -32,12 +36,37 @@ def stack_that_is_up(settings: Settings) -> dict[str, Any]:
     return outputs
 
 
+def confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
+    """Name the account and region; go on only with --yes or a typed 'yes' at a terminal."""
+    ignored = settings.ignored_endpoint_variables
+    if ignored:
+        verb = "is" if len(ignored) == 1 else "are"
+        print(f"note: {', '.join(ignored)} {verb} set but ignored: --target aws talks to AWS")
+    account, arn = aws_identity(settings)
+    where = f"region {settings.region} (from {settings.region_source})"
+    print(f"REAL AWS: {command} stack '{settings.stack_name}' in account {account}, {where}")
+    print(f"          as {arn}")
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise TargetError("refusing to change a real AWS account without confirmation: pass --yes")
+    if input("Type 'yes' to continue: ").strip().lower() != "yes":
+        raise TargetError("cancelled; nothing was changed")
+
+
 def run_command(main_body, argv: list[str] | None) -> int:  # noqa: ANN001 - a callable taking argv
-    """Run a command's body; a ``CommandError`` or Ctrl-C ends in one line on stderr, never a traceback."""
+    """Run a command's body; a ``CommandError``, a refused target, an AWS error or Ctrl-C ends in one line on
+    stderr, never a traceback."""
     try:
         return main_body(argv)
-    except CommandError as error:
+    except (CommandError, TargetError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (ClientError, BotoCoreError) as error:
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (``./harness logs | head``): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

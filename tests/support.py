@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -36,6 +37,85 @@ def run_bootstrap(*args: str, env: dict[str, str], timeout: float) -> "subproces
         timeout=timeout,
         check=False,
     )
+
+
+def cli_env(settings: Any) -> dict[str, str]:
+    """The environment under which the real command line finds the stack these settings describe."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("HARNESS_", "AWS_ENDPOINT"))}
+    env.update(
+        HARNESS_TARGET=settings.target,
+        HARNESS_STACK=settings.stack_name,
+        HARNESS_STATE_DIR=str(settings.state_dir),
+        HARNESS_EMULATOR=settings.emulator,
+        AWS_REGION=settings.region,
+    )
+    optional = {
+        "AWS_ENDPOINT_URL": settings.endpoint_url,
+        "HARNESS_PUBLIC_ENDPOINT": settings.public_endpoint_url,
+        "HARNESS_HANDLER_DIR": settings.handler_dir,
+    }
+    env.update({name: str(value) for name, value in optional.items() if value})
+    return env
+
+
+class CliProcess:
+    """A long-running command (``watch``, ``logs --follow``) in a process of its own, its output lines collected.
+
+    Use as a context manager: the process is always stopped (SIGTERM, then SIGKILL), by its PID.
+    """
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - this interpreter, the project's own module
+            [sys.executable, "-m", "harness_cli", *args],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, accept: Callable[[str], bool], timeout: float) -> str:
+        """The first output line ``accept`` holds for, waiting for it until ``timeout``."""
+        found = poll(
+            lambda: next((line for line in self.lines if accept(line)), None), lambda x: x is not None, timeout, 0.05
+        )
+        assert found is not None
+        return found
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM, as a service manager would; SIGKILL if it has not exited within ``timeout``. Its exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return self.process.returncode
+
+    def __enter__(self) -> "CliProcess":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def handler_copy(folder: Path) -> Path:
+    """A copy of ``handler/`` (its sources only) in ``folder``, to deploy and edit without touching the project's."""
+    copy = folder / "handler"
+    copy.mkdir(parents=True)
+    for source in (ROOT / "handler").glob("*.py"):
+        (copy / source.name).write_bytes(source.read_bytes())
+    return copy
 
 
 def load_request(name: str, **overrides: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""MiniStack, started with one timing tuned and three differences from AWS removed.
+"""MiniStack, started with one timing tuned and four differences from AWS removed.
 
 - **Log drain timing.** After every invocation MiniStack drains the worker's stderr: it waits up to 50 ms
   for a first line, then until stderr has been quiet for 5 ms (``Worker._drain_stderr_bounded`` in
@@ -14,6 +14,8 @@
   instead of carrying the function's error text to the caller.
 - **UpdateItem checks its UpdateExpression's syntax** as DynamoDB does (``update_expression.py``):
   MiniStack executed what it could make sense of, so ``SET = =`` was accepted.
+- **A code update spares invocations in flight and leaves no old code behind** (``ministack_workers.py``):
+  MiniStack killed busy workers too (the invocation failed, 502).
 
 Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which fails if an upgrade moves
 it. Run as ``python -m local_runtime.emulators.ministack_tuned``.
@@ -28,6 +30,7 @@ from ministack.core import lambda_runtime
 from ministack.core.responses import error_response_json
 from ministack.services import apigateway_v1, dynamodb
 
+from local_runtime.emulators import ministack_workers
 from local_runtime.emulators.update_expression import UpdateExpressionError, check
 
 SETTLE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_SETTLE_MS", "0.5")) / 1000
@@ -85,6 +88,7 @@ def install() -> None:
     apigateway_v1._update_api_key = _update_api_key_with_boolean_enabled
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
     dynamodb._update_item = _update_item_with_checked_expression
+    ministack_workers.install()
 
 
 if __name__ == "__main__":

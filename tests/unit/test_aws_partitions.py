@@ -13,6 +13,7 @@ from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
 from bootstrap.target import Target, TargetError
 from harness_cli import __main__ as cli
+from harness_cli import common
 
 pytestmark = pytest.mark.unit
 FUNCTION = "arn:{p}:lambda:{r}:111122223333:function:f"
@@ -108,7 +109,7 @@ def test_aws_confirmation__says_where_the_region_came_from(aws_env, monkeypatch,
     for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(variable)
     monkeypatch.setenv("AWS_CONFIG_FILE", aws_config)
-    monkeypatch.setattr(cli, "aws_identity", lambda _s: ("1", "arn:aws:iam::1:user/me"))
-    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: False)
+    monkeypatch.setattr(common, "aws_identity", lambda _s: ("1", "arn:aws:iam::1:user/me"))
+    monkeypatch.setattr(common.sys.stdin, "isatty", lambda: False)
     assert cli.main(["down", "--target", "aws"]) == 2  # no --yes and no terminal: refused after saying where
     assert "account 1, region eu-west-3 (from profile default)" in capsys.readouterr().out

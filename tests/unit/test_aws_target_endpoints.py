@@ -9,6 +9,7 @@ from bootstrap.clients import Clients
 from bootstrap.settings import AWS, ENDPOINT, Settings
 from bootstrap.target import TargetError, aws_identity
 from harness_cli import __main__ as cli
+from harness_cli import common
 
 pytestmark = pytest.mark.unit
 SERVICES = ["sts", "dynamodb", "logs", "iam", "lambda", "apigateway"]
@@ -85,7 +86,7 @@ def test_cli_aws_target__says_the_endpoint_variable_is_ignored(configured_endpoi
     def unreachable(_settings, _session=None):
         raise TargetError("cannot reach AWS STS")
 
-    monkeypatch.setattr(cli, "aws_identity", unreachable)
+    monkeypatch.setattr(common, "aws_identity", unreachable)
     # WHEN up runs
     code = cli.main(["up", "--yes"])
     # THEN it says which variables it ignores before anything else, and stops with one line

@@ -99,3 +99,24 @@ def test_any_failure__one_line_no_traceback(monkeypatch, capsys, raised, code, l
     assert cli.main(["status"]) == code
     err = capsys.readouterr().err
     assert err.startswith(line) and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["watch", "logs"])
+def test_inner_loop_command_without_a_stack__one_line_exit_2(tmp_path, command):
+    result = run_cli(command, tmp_path=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", "error: no stack is up: run ./harness up\n")
+
+
+def test_watch_of_a_folder_without_a_handler__one_line_exit_2(tmp_path):
+    result = run_cli("watch", "--source", str(tmp_path), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"error: {tmp_path} is not a handler folder (no app.py)\n"
+
+
+def test_watch_on_aws_without_credentials__refused_before_anything_is_watched(tmp_path):
+    none = str(tmp_path / "none")
+    result = run_cli(
+        "watch", "--target", "aws", "--yes", tmp_path=tmp_path, AWS_CONFIG_FILE=none, AWS_SHARED_CREDENTIALS_FILE=none
+    )
+    assert result.returncode == 2 and result.stderr.startswith("error: no AWS credentials found")
+    assert "watching" not in result.stdout

@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+from concurrent.futures import wait
 from pathlib import Path
 
 from localstack import config
@@ -39,6 +41,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         self.executor_endpoint = ExecutorEndpoint(self.id)
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
+        self.invocation_deadline = 0.0  # monotonic time the invocation in flight times out at
 
     def start(self, env_vars: dict[str, str]) -> None:
         self.executor_endpoint.start()
@@ -76,7 +79,17 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             error = {"errorMessage": f"Runtime exited with error: exit status {code}", "errorType": "Runtime.ExitError"}
             future.set_result(InvocationResult("", json.dumps(error).encode(), is_error=True, logs=self.get_logs()))
 
+    def _let_the_invocation_in_flight_finish(self) -> None:
+        """On a code update AWS lets an invocation in flight finish in its environment; LocalStack stops the old
+        version's environments at once (in a background task), which killed it (502). Wait for it, at most
+        until the function's timeout; a timed-out invocation is not waited for."""
+        future = self.executor_endpoint.invocation_future
+        remaining = self.invocation_deadline - time.monotonic()
+        if future is not None and not future.done() and remaining > 0:
+            wait([future], timeout=remaining)
+
     def stop(self) -> None:
+        self._let_the_invocation_in_flight_finish()
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -100,6 +113,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         return f"http://127.0.0.1:{port}{self.executor_endpoint.get_endpoint_prefix()}"
 
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
+        self.invocation_deadline = time.monotonic() + self.function_version.config.timeout
         return self.executor_endpoint.invoke(payload)
 
     def get_logs(self) -> str:

@@ -1,0 +1,62 @@
+"""``./harness watch``: hot reload. Every saved change to the handler updates the stack's function.
+
+One line per reload: the files that changed, the new CodeSha256 and the time taken. A syntax error is
+reported and nothing is uploaded; a save that leaves the zip as it was uploads nothing either.
+"""
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+
+from bootstrap import package
+from bootstrap.clients import Clients
+from bootstrap.settings import AWS, EMBEDDED, ENDPOINT
+from harness_cli.common import CommandError, confirm_aws, run_command, settings_from_env, stack_that_is_up
+from local_runtime.watch import Reload, Reloader, shown, watch
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="./harness watch", description=__doc__)
+    parser.add_argument("--source", type=Path, help="the handler's folder (HARNESS_HANDLER_DIR; default handler/)")
+    parser.add_argument("--target", choices=[EMBEDDED, ENDPOINT, AWS], help="where the stack is (as for up)")
+    parser.add_argument("--stack", dest="stack_name", help="stack name (HARNESS_STACK)")
+    parser.add_argument("--region", help="AWS region (as for up)")
+    parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation")
+    return parser
+
+
+def _print(reload: Reload) -> None:
+    print(reload.line(), flush=True)
+
+
+def _watch(argv: list[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    settings = settings_from_env(
+        target=args.target,
+        stack_name=args.stack_name,
+        region=args.region,
+        handler_dir=args.source.resolve() if args.source else None,
+    )
+    source = settings.handler_dir or package.HANDLER_DIR
+    if not (source / "app.py").is_file():
+        raise CommandError(f"{shown(source)} is not a handler folder (no app.py)")
+    if settings.target == AWS:
+        confirm_aws(settings, "watch (update the function code of)", args.yes)
+    outputs = stack_that_is_up(settings)
+    lambda_client = Clients(settings, endpoint_url=outputs["endpoint_url"])("lambda")
+    reloader = Reloader(lambda_client, outputs["function_name"], source)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    print(f"watching {shown(source)} for stack '{settings.stack_name}' ({outputs['function_name']}); Ctrl-C stops")
+    first = reloader.reload()  # edits made while nothing watched; also fills the zip cache for fast reloads
+    if first.outcome != "unchanged":
+        _print(first)
+    print(f"serving CodeSha256 {reloader.deployed}", flush=True)
+    watch(reloader, _print, stop)
+    print("stopped watching", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_command(_watch, argv)
