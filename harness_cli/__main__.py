@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="local only: GetItem without ConsistentRead sees the old item for this long after a write",
     )
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        default=None,
+        help="local only: route the function's DynamoDB calls through the fault proxy (./harness faults)",
+    )
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
     parser.add_argument(
@@ -121,7 +127,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # Commands with options of their own each live in a module of this package with ``main(argv) -> int``.
-COMMAND_MODULES: dict[str, str] = {}
+COMMAND_MODULES: dict[str, str] = {"faults": "faults"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             stage=args.stage,
             region=args.region,
             consistency_window_ms=args.consistency_window_ms,
+            faults=args.faults,
         )
         validate(settings)
     except SettingsError as error:  # before anything is created or started

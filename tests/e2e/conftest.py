@@ -107,13 +107,15 @@ def clients(settings: Settings, outputs: dict[str, Any]) -> Clients:
 def extra_stack_settings(settings: Settings, outputs: dict[str, Any], state_dir: Path, **overrides: Any) -> Settings:
     """Another stack on the session's target: its own name (the session's, plus a suffix) and state folder, the
     same endpoint."""
+    embedded = outputs["target"] == EMBEDDED
     return replace(
         settings,
         target=ENDPOINT if settings.target == EMBEDDED else settings.target,
         endpoint_url=outputs["endpoint_url"],
         endpoint_kind=outputs["emulator"] or settings.endpoint_kind,
         functions_run_here=settings.target == EMBEDDED or settings.functions_run_here,
-        consistency_proxy_url=outputs.get("consistency_proxy_url") or settings.consistency_proxy_url,
+        # A shared proxy (beside a Docker target's emulator); an embedded stack's own proxy is its alone.
+        fault_proxy_url=settings.fault_proxy_url or (outputs.get("fault_proxy_url") if not embedded else None),
         # Under the session's name, so `sweep --prefix ci-` also finds what a cancelled CI run left of them.
         stack_name=f"{settings.stack_name}-{uuid.uuid4().hex[:8]}",
         state_dir=state_dir,

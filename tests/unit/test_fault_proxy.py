@@ -1,12 +1,13 @@
-"""The stale-read bookkeeping of the consistency proxy (the proxy itself is tested end to end)."""
+"""The fault proxy's stale-read bookkeeping and control API (its path through a real stack is tested end to end)."""
 
 import threading
 
 import pytest
 import requests
 
-from local_runtime.consistency_proxy import StaleReads, serve
 from local_runtime.emulators.process import pick_port
+from local_runtime.fault_proxy import serve
+from local_runtime.stale_reads import StaleReads
 from tests.support import poll
 
 pytestmark = pytest.mark.unit
