@@ -1,4 +1,4 @@
-"""MiniStack, started with one timing tuned and three differences from AWS removed.
+"""MiniStack, started with one timing tuned and four differences from AWS removed.
 
 - **Log drain timing.** After every invocation MiniStack drains the worker's stderr: it waits up to 50 ms
   for a first line, then until stderr has been quiet for 5 ms (``Worker._drain_stderr_bounded`` in
@@ -11,6 +11,9 @@
   text it was sent (``"false"``), which MiniStack's key check reads as true; it is stored as a boolean.
 - **A failed invocation answers 502 ``{"message": "Internal server error"}``**, as API Gateway does,
   instead of carrying the function's error text to the caller.
+- **API Gateway stops waiting for the function after the integration's timeout** (29 s unless the
+  integration sets ``timeoutInMillis``) and answers 504 ``{"message": "Endpoint request timed out"}``, as
+  AWS does; MiniStack waited as long as the function ran. The invocation itself runs on, as on AWS.
 - **UpdateItem checks its UpdateExpression's syntax** as DynamoDB does (``update_expression.py``):
   MiniStack executed what it could make sense of, so ``SET = =`` was accepted.
 
@@ -18,6 +21,7 @@ Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which f
 it. Run as ``python -m local_runtime.emulators.ministack_tuned``.
 """
 
+import asyncio
 import os
 from typing import Any
 
@@ -33,6 +37,8 @@ _original_drain = lambda_runtime.Worker._drain_stderr_bounded
 _original_update_api_key = apigateway_v1._update_api_key
 _original_lambda_proxy_response = apigateway_v1._lambda_proxy_response
 _original_update_item = dynamodb._update_item
+_original_invoke_lambda_proxy = apigateway_v1._invoke_lambda_proxy_v1
+INTEGRATION_TIMEOUT_MS = 29_000  # REST APIs' default and, without a quota increase, maximum
 AWS_INTERNAL_ERROR = "Internal server error"
 
 
@@ -56,6 +62,16 @@ def _lambda_proxy_response_as_aws(result: dict) -> tuple[Any, str | None]:
     return (None, AWS_INTERNAL_ERROR) if error is not None else (lambda_response, None)
 
 
+async def _invoke_lambda_proxy_within_timeout(integration: dict, *args: Any, **kwargs: Any) -> Any:
+    timeout_s = (integration.get("timeoutInMillis") or INTEGRATION_TIMEOUT_MS) / 1000
+    invocation = asyncio.ensure_future(_original_invoke_lambda_proxy(integration, *args, **kwargs))
+    try:
+        return await asyncio.wait_for(asyncio.shield(invocation), timeout_s)
+    except TimeoutError:
+        invocation.add_done_callback(lambda done: done.cancelled() or done.exception())  # ran on, result unused
+        return apigateway_v1._gw_error("INTEGRATION_TIMEOUT", "Endpoint request timed out")
+
+
 def _update_item_with_checked_expression(data: dict) -> Any:
     if isinstance(data.get("UpdateExpression"), str):
         try:
@@ -70,6 +86,7 @@ def install() -> None:
     apigateway_v1._update_api_key = _update_api_key_with_boolean_enabled
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
     dynamodb._update_item = _update_item_with_checked_expression
+    apigateway_v1._invoke_lambda_proxy_v1 = _invoke_lambda_proxy_within_timeout
 
 
 if __name__ == "__main__":

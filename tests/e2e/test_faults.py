@@ -14,7 +14,7 @@ from bootstrap import stack
 from bootstrap.report import Progress
 from bootstrap.target import TargetError
 from local_runtime.fault_rules import AWS_ERRORS
-from tests.support import api_after_up, poll, run_cli
+from tests.support import Api, api_after_up, mark_gap, poll, run_cli
 
 pytestmark = pytest.mark.e2e
 THROTTLING = [code for code, (status, _, _) in AWS_ERRORS.items() if status == 400]
@@ -145,3 +145,25 @@ def test_cli__a_stack_without_faults__exit_2_saying_how(settings, outputs):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: stack ") and "./harness up --faults" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# API Gateway gives up on an integration after 29 s (REST APIs' default, maximum without a quota increase).
+INTEGRATION_GAPS: dict[str, str] = {}
+
+
+@pytest.mark.aws_behaviour(
+    "a DynamoDB call that keeps the API waiting beyond 29 s", "504 `Endpoint request timed out` (API Gateway)"
+)
+def test_latency_beyond_api_gateway_s_29_s__504(stack_factory, backend, request):
+    mark_gap(request, backend, INTEGRATION_GAPS)
+    # GIVEN a function allowed 40 s, whose GetItem takes 32 s
+    settings = stack_factory(timeout_s=40, faults=True)
+    try:
+        outputs = stack.up(settings, Progress(io.StringIO()))
+    except TargetError as error:
+        pytest.skip(f"up --faults refused: {error}")
+    api = Api(outputs["api_url"], outputs["api_key"], timeout=60)
+    assert run_cli(settings, "faults", "set", "--operation", "GetItem", "--latency-ms", "32000").returncode == 0
+    # WHEN a read comes in, THEN API Gateway stops waiting at 29 s and answers 504
+    response = api.post(_read("anything"))
+    assert (response.status_code, response.json()) == (504, {"message": "Endpoint request timed out"})
