@@ -64,7 +64,7 @@ def _outputs(target: Target, api_id: str, key_value: str, function_arn: str, rol
         "rest_api_id": api_id,
         "stage": settings.stage,
         "fault_proxy_url": proxy.control_url(settings),
-        "faults": settings.faults,
+        "faults": proxy.wanted(settings),  # faults can be set: the function calls DynamoDB through the proxy
     }
 
 
