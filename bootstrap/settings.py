@@ -122,14 +122,16 @@ class Settings:
     plan_rate_limit: float = 100.0
     plan_burst_limit: int = 500
     plan_quota_per_day: int = 100_000
-    # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see consistency_proxy.py)
+    # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see fault_proxy.py)
     consistency_window_ms: float = 0.0
     # Local targets: execution environments ``./harness up`` starts before it returns, so a first burst of
     # that many concurrent clients finds them warm (what provisioned concurrency does on AWS). 0: none.
     prewarm: int = 16
-    # A shared consistency proxy beside the endpoint's emulator (the project's Docker images run one on
-    # port 4600), as this process reaches it. Unset: a proxy of the stack's own, where functions run here.
-    consistency_proxy_url: str | None = None
+    # The function's DynamoDB calls go through the fault proxy, so faults can be set at run time (local only)
+    faults: bool = False
+    # A shared fault proxy beside the endpoint's emulator (the project's Docker images run one on port
+    # 4600), as this process reaches it. Unset: a proxy of the stack's own, where functions run here.
+    fault_proxy_url: str | None = None
     # The endpoint's functions run as processes on this machine (the embedded emulator reached as an
     # endpoint, as the tests' extra stacks do), so a proxy on this machine's loopback reaches them.
     functions_run_here: bool = False
@@ -155,7 +157,9 @@ class Settings:
             target=target,
             endpoint_url=endpoint if target == ENDPOINT else None,
             public_endpoint_url=env.get("HARNESS_PUBLIC_ENDPOINT") or None,
-            consistency_proxy_url=env.get("HARNESS_CONSISTENCY_PROXY_URL") or None,
+            # HARNESS_CONSISTENCY_PROXY_URL: its name before the proxy injected faults too
+            fault_proxy_url=env.get("HARNESS_FAULT_PROXY_URL") or env.get("HARNESS_CONSISTENCY_PROXY_URL") or None,
+            faults=env.get("HARNESS_FAULTS", "0") not in ("0", "false", "no", ""),
             endpoint_kind=env.get("HARNESS_ENDPOINT_KIND", cls.endpoint_kind),
             region=region,
             region_source=region_source,

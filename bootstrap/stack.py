@@ -7,7 +7,7 @@ from bootstrap import api, inventory, ownership, ready, steps
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
 from bootstrap.target import Target, endpoint_reachable, resolve
-from local_runtime import consistency, emulators
+from local_runtime import emulators, proxy
 
 
 def stack_tags(settings: Settings) -> dict[str, str]:
@@ -63,7 +63,8 @@ def _outputs(target: Target, api_id: str, key_value: str, function_arn: str, rol
         "policy_name": names.policy,
         "rest_api_id": api_id,
         "stage": settings.stage,
-        "consistency_proxy_url": consistency.public_proxy_url(settings),
+        "fault_proxy_url": proxy.control_url(settings),
+        "faults": proxy.wanted(settings),  # faults can be set: the function calls DynamoDB through the proxy
     }
 
 
@@ -72,7 +73,7 @@ def down(settings: Settings, progress: Progress | None = None, stop_emulator: bo
     embedded emulator. Returns what has this stack's names but not its tags: left alone."""
     progress = progress or Progress()
     if settings.target == EMBEDDED and emulators.running(settings) is None:
-        consistency.stop_proxy(settings)
+        proxy.stop_proxy(settings)
         stopped = emulators.stop(settings)  # a dead emulator's record (and its state) is all that is left
         progress.record(
             "emulator", stopped.name if stopped else settings.emulator, Outcome.STOPPED if stopped else Outcome.ABSENT
@@ -84,8 +85,8 @@ def down(settings: Settings, progress: Progress | None = None, stop_emulator: bo
     for resource in reversed(inventory.resources(target.clients(), settings.names, target.partition)):
         found = progress.step(resource.kind, resource.name, lambda r=resource: ownership.delete_if_ours(r, tags))
         left_alone += [found] if found else []
-    if consistency.stop_proxy(settings):
-        progress.record("consistency", "proxy", Outcome.STOPPED)
+    if proxy.stop_proxy(settings):
+        progress.record("fault-proxy", "proxy", Outcome.STOPPED)
     settings.outputs_path.unlink(missing_ok=True)
     if settings.target == EMBEDDED and stop_emulator:
         name = target.emulator or settings.emulator

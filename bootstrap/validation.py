@@ -78,6 +78,8 @@ def problems(settings: Settings) -> list[str]:
         found += _between(name, value, 0, 1e9, "requests, 0 or more")
     found += _between("HARNESS_PLAN_QUOTA_PER_DAY", settings.plan_quota_per_day, 1, 1e12, "requests a day, 1 or more")
     found += _between("--consistency-window-ms", settings.consistency_window_ms, 0, 3_600_000, "0 (off) to 3600000 ms")
+    if settings.target == AWS and (settings.faults or settings.consistency_window_ms > 0):
+        found.append("--faults / --consistency-window-ms are for local stacks: --target aws never gets injected faults")
     return found
 
 

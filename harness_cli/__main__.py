@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="local targets: execution environments up starts before returning (HARNESS_PREWARM; 0: none)",
     )
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        default=None,
+        help="local only: route the function's DynamoDB calls through the fault proxy (./harness faults)",
+    )
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
     parser.add_argument(
@@ -146,7 +152,7 @@ def _ago(delta: timedelta) -> str:
 
 
 # Commands with options of their own each live in a module of this package with ``main(argv) -> int``.
-COMMAND_MODULES: dict[str, str] = {"watch": "watch", "logs": "logs"}
+COMMAND_MODULES: dict[str, str] = {"watch": "watch", "logs": "logs", "faults": "faults"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             region=args.region,
             consistency_window_ms=args.consistency_window_ms,
             prewarm=args.prewarm,
+            faults=args.faults,
         )
         validate(settings)
     except SettingsError as error:  # before anything is created or started

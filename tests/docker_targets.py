@@ -183,7 +183,7 @@ def compose_stack(
             target=ENDPOINT,
             endpoint_url=outputs["endpoint_url"],
             endpoint_kind=outputs["emulator"],
-            consistency_proxy_url=outputs["consistency_proxy_url"],
+            fault_proxy_url=outputs["fault_proxy_url"],
             state_dir=state_dir,
         )
         yield DockerTarget(stack_settings, lambda: _docker("compose", *profile, "logs", services[0], env=env))
@@ -231,8 +231,8 @@ def localstack_container(settings: Settings) -> Iterator[DockerTarget]:
         endpoint = f"http://127.0.0.1:{container.get_exposed_port(4566)}"
         proxy = f"http://127.0.0.1:{container.get_exposed_port(4600)}"
         if not poll_until(lambda: answers_health(f"{proxy}/_harness/health"), 30):
-            raise DockerTargetError(f"the consistency proxy in the LocalStack container did not answer at {proxy}")
+            raise DockerTargetError(f"the fault proxy in the LocalStack container did not answer at {proxy}")
         container_settings = replace(
-            settings, target=ENDPOINT, endpoint_url=endpoint, endpoint_kind="localstack", consistency_proxy_url=proxy
+            settings, target=ENDPOINT, endpoint_url=endpoint, endpoint_kind="localstack", fault_proxy_url=proxy
         )
         yield DockerTarget(container_settings, lambda: b"".join(container.get_logs()).decode(errors="replace"))

@@ -118,6 +118,20 @@ def handler_copy(folder: Path) -> Path:
     return copy
 
 
+def run_cli(settings: Any, *args: str, timeout: float = 240) -> "subprocess.CompletedProcess[str]":
+    """``python -m harness_cli`` on a stack's target (``Settings``), with the stack's name and state folder."""
+    if settings.target == "aws":
+        env, args = {**os.environ, "HARNESS_TARGET": "aws"}, (*args, "--yes")
+    else:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "HARNESS_"))}
+        if settings.target == "embedded":
+            env.update(HARNESS_EMULATOR=settings.emulator)
+        else:
+            env.update(AWS_ENDPOINT_URL=settings.endpoint_url or "", HARNESS_ENDPOINT_KIND=settings.endpoint_kind)
+    env.update(HARNESS_STACK=settings.stack_name, HARNESS_STATE_DIR=str(settings.state_dir), AWS_REGION=settings.region)
+    return run_bootstrap(*args, env=env, timeout=timeout)
+
+
 def load_request(name: str, **overrides: Any) -> dict[str, Any]:
     """One of the documents' requests from ``fixtures/requests/<name>.json``, with top-level overrides."""
     document = json.loads((FIXTURES / "requests" / f"{name}.json").read_text())

@@ -2,7 +2,7 @@
 # harness-entrypoint bootstrap <args>   python -m harness_cli <args>, as the owner of the mounted project, so
 #                                       what it writes on the host (.stack/) stays the host user's
 # harness-entrypoint ministack          MiniStack (IAM enforced, log drain tuned, as embedded) plus the
-#                                       shared consistency proxy its functions can reach
+#                                       shared fault proxy its functions can reach
 set -eu
 project_owner=$(stat -c %u:%g /project)
 
@@ -15,8 +15,8 @@ case "${1:-}" in
             env HOME=/tmp python -m harness_cli "$@"
         ;;
     ministack)
-        python -m local_runtime.consistency_proxy --shared --bind 0.0.0.0 \
-            --port "${HARNESS_CONSISTENCY_PROXY_PORT:-4600}" --upstream "http://127.0.0.1:${GATEWAY_PORT:-4566}" &
+        python -m local_runtime.fault_proxy --shared --bind 0.0.0.0 \
+            --port "${HARNESS_FAULT_PROXY_PORT:-${HARNESS_CONSISTENCY_PROXY_PORT:-4600}}" --upstream "http://127.0.0.1:${GATEWAY_PORT:-4566}" &
         exec python -m local_runtime.emulators.ministack_tuned
         ;;
     *)

@@ -1,4 +1,4 @@
-"""PID 1 of the harness's LocalStack image: the consistency proxy (optional), LocalStack, and a prompt stop.
+"""PID 1 of the harness's LocalStack image: the fault proxy (optional), LocalStack, and a prompt stop.
 
 LocalStack's runtime takes several seconds to exit on SIGTERM, and DynamoDB Local's JVM and the Lambda
 workers are its children. On SIGTERM or SIGINT this forwards the signal, gives LocalStack at most
@@ -6,8 +6,9 @@ workers are its children. On SIGTERM or SIGINT this forwards the signal, gives L
 ``kill(-1)``; under another init, LocalStack's process group). It also reaps the orphans that end up
 with it, as an init does. If LocalStack exits by itself, the container exits with its status.
 
-``HARNESS_CONSISTENCY_PROXY=1`` (the default) also starts ``consistency_proxy.py`` in shared mode on
-``HARNESS_CONSISTENCY_PROXY_PORT`` (4600) in front of LocalStack; if it fails, LocalStack keeps running.
+``HARNESS_FAULT_PROXY=1`` (the default) also starts ``local_runtime/fault_proxy.py`` in shared mode on
+``HARNESS_FAULT_PROXY_PORT`` (4600) in front of LocalStack; if it fails, LocalStack keeps running. (Their
+names before the proxy injected faults, ``HARNESS_CONSISTENCY_PROXY`` and ``..._PORT``, still work.)
 """
 
 import os
@@ -15,7 +16,7 @@ import signal
 import sys
 import time
 
-PROXY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "consistency_proxy.py")
+HERE = os.path.dirname(os.path.abspath(__file__))  # holds local_runtime/ with the proxy
 _DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGINT)  # Python changes these
 
 
@@ -33,17 +34,21 @@ def _log(message: str) -> None:
     print(f"entrypoint: {message}", file=sys.stderr, flush=True)
 
 
-def _spawn(argv: list[str], own_group: bool) -> int:
+def _spawn(argv: list[str], own_group: bool, env: dict[str, str] | None = None) -> int:
     """Start ``argv`` with default signal handling, stdin from /dev/null, stdout/stderr shared with us."""
     group = {"setpgroup": 0} if own_group else {}
     return os.posix_spawn(
         argv[0],
         argv,
-        os.environ,
+        os.environ if env is None else env,
         file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)],
         setsigdef=_DEFAULT_SIGNALS,
         **group,
     )
+
+
+def _setting(name: str, old_name: str, default: str) -> str:
+    return os.environ.get(name) or os.environ.get(old_name) or default
 
 
 def _gateway_port() -> str:
@@ -52,15 +57,15 @@ def _gateway_port() -> str:
 
 
 def _start_proxy() -> int | None:
-    if os.environ.get("HARNESS_CONSISTENCY_PROXY", "1") != "1":
+    if _setting("HARNESS_FAULT_PROXY", "HARNESS_CONSISTENCY_PROXY", "1") != "1":
         return None
-    port = os.environ.get("HARNESS_CONSISTENCY_PROXY_PORT", "4600")
-    argv = [sys.executable, PROXY, "--upstream", f"http://127.0.0.1:{_gateway_port()}", "--port", port]
-    argv += ["--bind", "0.0.0.0", "--shared"]  # noqa: S104 - published on the container's interfaces
+    port = _setting("HARNESS_FAULT_PROXY_PORT", "HARNESS_CONSISTENCY_PROXY_PORT", "4600")
+    argv = [sys.executable, "-m", "local_runtime.fault_proxy", "--upstream", f"http://127.0.0.1:{_gateway_port()}"]
+    argv += ["--port", port, "--bind", "0.0.0.0", "--shared"]  # noqa: S104 - published on the container's interfaces
     try:
-        return _spawn(argv, own_group=False)
+        return _spawn(argv, own_group=False, env={**os.environ, "PYTHONPATH": HERE})
     except OSError as error:
-        _log(f"consistency proxy not started: {error}")
+        _log(f"fault proxy not started: {error}")
         return None
 
 
@@ -109,7 +114,7 @@ def main() -> int:
                 _kill_everything(localstack, proxy)
                 return _exit_code(status)
             if pid == proxy:
-                _log(f"consistency proxy exited with status {_exit_code(status)}; LocalStack keeps running")
+                _log(f"fault proxy exited with status {_exit_code(status)}; LocalStack keeps running")
                 proxy = None
     except _Stop as stop:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -12,6 +12,9 @@
   text it was sent (``"false"``), which MiniStack's key check reads as true; it is stored as a boolean.
 - **A failed invocation answers 502 ``{"message": "Internal server error"}``**, as API Gateway does,
   instead of carrying the function's error text to the caller.
+- **API Gateway stops waiting for the function after the integration's timeout** (29 s unless the
+  integration sets ``timeoutInMillis``) and answers 504 ``{"message": "Endpoint request timed out"}``, as
+  AWS does; MiniStack waited as long as the function ran. The invocation itself runs on, as on AWS.
 - **UpdateItem checks its UpdateExpression's syntax** as DynamoDB does (``update_expression.py``):
   MiniStack executed what it could make sense of, so ``SET = =`` was accepted.
 - **A code update spares invocations in flight and leaves no old code behind** (``ministack_workers.py``):
@@ -21,6 +24,7 @@ Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which f
 it. Run as ``python -m local_runtime.emulators.ministack_tuned``.
 """
 
+import asyncio
 import os
 import queue
 import time
@@ -39,6 +43,8 @@ _original_drain = lambda_runtime.Worker._drain_stderr_bounded
 _original_update_api_key = apigateway_v1._update_api_key
 _original_lambda_proxy_response = apigateway_v1._lambda_proxy_response
 _original_update_item = dynamodb._update_item
+_original_invoke_lambda_proxy = apigateway_v1._invoke_lambda_proxy_v1
+INTEGRATION_TIMEOUT_MS = 29_000  # REST APIs' default and, without a quota increase, maximum
 AWS_INTERNAL_ERROR = "Internal server error"
 
 
@@ -74,6 +80,16 @@ def _lambda_proxy_response_as_aws(result: dict) -> tuple[Any, str | None]:
     return (None, AWS_INTERNAL_ERROR) if error is not None else (lambda_response, None)
 
 
+async def _invoke_lambda_proxy_within_timeout(integration: dict, *args: Any, **kwargs: Any) -> Any:
+    timeout_s = (integration.get("timeoutInMillis") or INTEGRATION_TIMEOUT_MS) / 1000
+    invocation = asyncio.ensure_future(_original_invoke_lambda_proxy(integration, *args, **kwargs))
+    try:
+        return await asyncio.wait_for(asyncio.shield(invocation), timeout_s)
+    except TimeoutError:
+        invocation.add_done_callback(lambda done: done.cancelled() or done.exception())  # ran on, result unused
+        return apigateway_v1._gw_error("INTEGRATION_TIMEOUT", "Endpoint request timed out")
+
+
 def _update_item_with_checked_expression(data: dict) -> Any:
     if isinstance(data.get("UpdateExpression"), str):
         try:
@@ -89,6 +105,7 @@ def install() -> None:
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
     dynamodb._update_item = _update_item_with_checked_expression
     ministack_workers.install()
+    apigateway_v1._invoke_lambda_proxy_v1 = _invoke_lambda_proxy_within_timeout
 
 
 if __name__ == "__main__":

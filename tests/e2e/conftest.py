@@ -14,9 +14,11 @@ from bootstrap import stack
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
+from bootstrap.target import TargetError
+from local_runtime.fault_api import FaultApi
 from tests.docker_targets import compose_stack, localstack_container
 from tests.session_target import plan_session
-from tests.support import Api, wait_for_key, worker_id
+from tests.support import Api, api_after_up, wait_for_key, worker_id
 
 
 @dataclass(frozen=True)
@@ -108,13 +110,15 @@ def clients(settings: Settings, outputs: dict[str, Any]) -> Clients:
 def extra_stack_settings(settings: Settings, outputs: dict[str, Any], state_dir: Path, **overrides: Any) -> Settings:
     """Another stack on the session's target: its own name (the session's, plus a suffix) and state folder, the
     same endpoint."""
+    embedded = outputs["target"] == EMBEDDED
     return replace(
         settings,
         target=ENDPOINT if settings.target == EMBEDDED else settings.target,
         endpoint_url=outputs["endpoint_url"],
         endpoint_kind=outputs["emulator"] or settings.endpoint_kind,
         functions_run_here=settings.target == EMBEDDED or settings.functions_run_here,
-        consistency_proxy_url=outputs.get("consistency_proxy_url") or settings.consistency_proxy_url,
+        # A shared proxy (beside a Docker target's emulator); an embedded stack's own proxy is its alone.
+        fault_proxy_url=settings.fault_proxy_url or (outputs.get("fault_proxy_url") if not embedded else None),
         # Under the session's name, so `sweep --prefix ci-` also finds what a cancelled CI run left of them.
         stack_name=f"{settings.stack_name}-{uuid.uuid4().hex[:8]}",
         state_dir=state_dir,
@@ -134,3 +138,66 @@ def stack_factory(settings: Settings, outputs: dict[str, Any], tmp_path) -> Iter
     yield make
     for extra in made:
         stack.down(extra, Progress(io.StringIO()))
+
+
+@dataclass(frozen=True)
+class FaultStack:
+    """A stack whose function calls DynamoDB through the fault proxy, and that proxy's fault API for its table."""
+
+    settings: Settings
+    outputs: dict[str, Any]
+    api: Api
+    faults: FaultApi
+
+
+def fault_stack_of(settings: Settings, outputs: dict[str, Any]) -> FaultStack:
+    return FaultStack(
+        settings, outputs, api_after_up(outputs), FaultApi(outputs["fault_proxy_url"], outputs["table_name"])
+    )
+
+
+@pytest.fixture(scope="session")
+def fault_stack(settings: Settings, outputs: dict[str, Any], tmp_path_factory) -> Iterator[FaultStack]:
+    """The session's stack if it was brought up with ``--faults``; else an extra one with them, for the session."""
+    if outputs["target"] == AWS:
+        pytest.skip("faults are injected into local stacks only")
+    if outputs.get("faults"):
+        yield fault_stack_of(settings, outputs)
+        return
+    extra = extra_stack_settings(settings, outputs, tmp_path_factory.mktemp("faults"), faults=True)
+    try:
+        try:
+            yield fault_stack_of(extra, stack.up(extra, Progress(io.StringIO())))
+        except TargetError as error:  # no proxy can reach this emulator's functions: up says why
+            pytest.skip(f"up --faults refused: {error}")
+    finally:
+        stack.down(extra, Progress(io.StringIO()))
+
+
+class Faults:
+    """What the ``faults`` fixture gives a test: ``set`` faults on the fault stack's table, the stack's ``api``."""
+
+    def __init__(self, stack: FaultStack) -> None:
+        self.stack, self.api, self._set = stack, stack.api, set()
+
+    def set(self, operation: str, **rule: Any) -> dict[str, Any]:
+        """e.g. ``faults.set("PutItem", error="ThrottlingException", count=1)``; see ``fault_rules.parse_rule``."""
+        self._set.add(operation)
+        return self.stack.faults.set(operation, **rule)
+
+    def clear(self, operation: str | None = None) -> None:
+        self.stack.faults.clear(operation)
+
+    def clear_what_was_set(self) -> None:
+        for operation in sorted(self._set):
+            self.stack.faults.clear(operation)
+
+
+@pytest.fixture
+def faults(fault_stack: FaultStack) -> Iterator[Faults]:
+    """Sets faults on the fault stack for one test; clears every one it set afterwards, also when the test fails."""
+    injected = Faults(fault_stack)
+    try:
+        yield injected
+    finally:
+        injected.clear_what_was_set()

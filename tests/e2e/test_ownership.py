@@ -2,7 +2,6 @@
 lands on an emulator that AWS_ENDPOINT_URL happens to point at. Both drive `python -m harness_cli` itself."""
 
 import os
-import subprocess
 import time
 import uuid
 from typing import Any
@@ -10,21 +9,9 @@ from typing import Any
 import pytest
 
 from bootstrap import inventory, ownership
-from bootstrap.settings import AWS, Settings
-from tests.support import run_bootstrap
+from tests.support import run_bootstrap, run_cli
 
 pytestmark = pytest.mark.e2e
-
-
-def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    """``python -m harness_cli`` on the extra stack's target, with its own name and state folder."""
-    if settings.target == AWS:
-        env, args = {**os.environ, "HARNESS_TARGET": AWS}, (*args, "--yes")
-    else:
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "HARNESS_"))}
-        env.update(AWS_ENDPOINT_URL=settings.endpoint_url or "", HARNESS_ENDPOINT_KIND=settings.endpoint_kind)
-    env.update(HARNESS_STACK=settings.stack_name, HARNESS_STATE_DIR=str(settings.state_dir), AWS_REGION=settings.region)
-    return run_bootstrap(*args, env=env, timeout=240)
 
 
 def items(clients, table: str) -> list[dict[str, Any]]:

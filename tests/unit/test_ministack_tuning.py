@@ -38,6 +38,11 @@ def test_patched_api_gateway_functions__still_there_with_the_shapes_we_wrap():
     # the AWS_PROXY path turns _lambda_proxy_response's (response, error) into the 502 body
     assert list(inspect.signature(ministack_tuned._original_lambda_proxy_response).parameters) == ["result"]
     assert "lambda_response, err = _lambda_proxy_response(result)" in inspect.getsource(apigateway_v1)
+    # the AWS_PROXY invocation is looked up by module-level name, takes the integration first, and the
+    # gateway knows INTEGRATION_TIMEOUT (504)
+    assert list(inspect.signature(ministack_tuned._original_invoke_lambda_proxy).parameters)[0] == "integration"
+    assert "invoke = _invoke_lambda_proxy_v1" in inspect.getsource(apigateway_v1)
+    assert apigateway_v1._DEFAULT_GATEWAY_RESPONSE_STATUS_CODES["INTEGRATION_TIMEOUT"] == "504"
 
 
 def test_install__a_failed_invocation_gets_aws_body_and_a_disabled_key_is_a_boolean():

@@ -29,6 +29,7 @@ BAD_SETTINGS = [
     ({"HARNESS_STAGE_BURST_LIMIT": "-5"}, ["HARNESS_STAGE_BURST_LIMIT=-5"]),
     ({"HARNESS_PLAN_QUOTA_PER_DAY": "0"}, ["HARNESS_PLAN_QUOTA_PER_DAY=0"]),
     ({"HARNESS_CONSISTENCY_WINDOW_MS": "-1"}, ["consistency-window-ms", "0 (off)"]),
+    ({"HARNESS_TARGET": "aws", "AWS_REGION": "eu-west-1", "HARNESS_FAULTS": "1"}, ["--faults", "local stacks"]),
 ]
 UNREADABLE = [
     ({"HARNESS_MEMORY_MB": "abc"}, "HARNESS_MEMORY_MB='abc': must be a whole number"),

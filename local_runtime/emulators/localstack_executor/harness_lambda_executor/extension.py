@@ -8,6 +8,8 @@
   nothing): stage and method throttling, then the usage plan's throttle and quota for the request's
   API key (``request_limits.py``, counting with ``throttling.py``), answered with API Gateway's 429s.
   On unless ``HARNESS_ENFORCE_USAGE_PLANS=0``.
+- **API Gateway's integration timeout** (``integration_timeout.py``): a Lambda proxy integration still
+  running after 29 s answers 504, as on AWS; LocalStack waited as long as the function ran. Always on.
 
 The community runtime has ``Extension`` (the API) but no loader for the ``localstack.extensions``
 namespace (that is LocalStack Pro's), so ``load_harness_enforcement``, an ``on_infra_start`` hook, drives
@@ -43,33 +45,35 @@ class HarnessEnforcement(Extension):
         super().__init__()
         self.enforce_iam = _setting("ENFORCE_IAM", "1")
         self.enforce_limits = _setting("HARNESS_ENFORCE_USAGE_PLANS", "1")
-        self._limits_installed = False
+        self._api_gateway_patched = False
         self._installing = threading.Lock()
 
     def on_platform_start(self) -> None:
-        if self.enforce_limits:
-            # API Gateway loads lazily: add our handler to its invocation chain once its handlers exist.
-            gateway_handlers.preprocess_request.append(self._install_request_limits)
+        # API Gateway loads lazily: patch it, and add our handler to its invocation chain, once it exists.
+        gateway_handlers.preprocess_request.append(self._patch_api_gateway)
 
     def update_request_handlers(self, handlers: CompositeHandler) -> None:
         if self.enforce_iam:
             handlers.append(RoleSessionPolicies())
 
-    def _install_request_limits(self, chain: HandlerChain, context: RequestContext, response: Response) -> None:
+    def _patch_api_gateway(self, chain: HandlerChain, context: RequestContext, response: Response) -> None:
         """Runs in every request before it is routed (a flag test once done). LocalStack loads API Gateway,
         and with it the module below, before it routes an API Gateway request: none passes unlimited."""
-        if self._limits_installed:
+        if self._api_gateway_patched:
             return
         # getattr: the module may be half-imported by another request's thread
         invocation_chain = getattr(sys.modules.get(REST_API_HANDLERS), "preprocess_request", None)
         if invocation_chain is None:
             return
         with self._installing:  # requests run concurrently: add the handler once
-            if not self._limits_installed:
-                from harness_lambda_executor.request_limits import RequestLimits  # imports API Gateway's modules
+            if not self._api_gateway_patched:
+                from harness_lambda_executor import integration_timeout  # imports API Gateway's modules
+                from harness_lambda_executor.request_limits import RequestLimits
 
-                invocation_chain.append(RequestLimits())
-                self._limits_installed = True
+                integration_timeout.install()
+                if self.enforce_limits:
+                    invocation_chain.append(RequestLimits())
+                self._api_gateway_patched = True
 
 
 @hooks.on_infra_start()

@@ -1,0 +1,131 @@
+"""The stack's fault proxy between the function and DynamoDB: started, reused and stopped for local stacks.
+
+Opt-in: ``up --faults`` (run-time faults) or ``--consistency-window-ms`` (stale reads) put it in the
+function's path. Where the functions run on this machine (the embedded emulators), ``up`` starts a proxy
+of the stack's own and stops it by PID. Where they run inside a container (the project's Docker images),
+only a proxy in that container reaches them: the images run a shared one, and ``up`` sets the table's
+window through its control API (``HARNESS_FAULT_PROXY_URL``); ``down`` ends the window and clears the
+table's faults there.
+"""
+
+import json
+import sys
+import urllib.parse
+from pathlib import Path
+
+from bootstrap.report import Outcome
+from bootstrap.settings import AWS, EMBEDDED, Settings
+from bootstrap.target import TargetError
+from local_runtime.emulators.process import (
+    EmulatorRecord,
+    clean_environment,
+    is_alive,
+    pick_port,
+    start_recorded,
+    stop_recorded,
+)
+from local_runtime.fault_api import FaultApi, FaultApiError, control
+
+START_TIMEOUT_S = 15.0
+LOCAL_ONLY = "faults and stale reads are injected into local stacks only, never into a real AWS account"
+
+
+def _record_path(settings: Settings) -> Path:
+    return settings.state_dir / "fault-proxy.json"
+
+
+def _shared_record_path(settings: Settings) -> Path:
+    return settings.state_dir / "fault-proxy-shared.json"
+
+
+def _identity(settings: Settings, upstream: str) -> str:
+    return f"fault-proxy window={settings.consistency_window_ms:g}ms upstream={upstream}"
+
+
+def wanted(settings: Settings) -> bool:
+    """Whether the stack's function calls DynamoDB through the proxy."""
+    return settings.faults or settings.consistency_window_ms > 0
+
+
+def ensure_proxy(settings: Settings, upstream: str) -> tuple[str, Outcome]:
+    """The URL the function's DynamoDB calls go to: the stack's own proxy, or the shared one beside the emulator."""
+    if settings.target == AWS:
+        raise TargetError(LOCAL_ONLY)
+    if settings.fault_proxy_url:
+        return _use_shared(settings)
+    if settings.target != EMBEDDED and not settings.functions_run_here:
+        raise TargetError(
+            f"the functions of the emulator at {upstream} do not run on this machine, so a proxy here cannot "
+            "reach them; the project's Docker images run one beside the emulator: set "
+            "HARNESS_FAULT_PROXY_URL (http://127.0.0.1:4600 for docker compose), or drop --faults and the window"
+        )
+    record = EmulatorRecord.load(_record_path(settings))
+    if record is not None and record.name == _identity(settings, upstream) and is_alive(record.pid):
+        return record.endpoint_url, Outcome.REUSED
+    stop_proxy(settings)
+    port = pick_port(4600)
+    command = [sys.executable, "-m", "local_runtime.fault_proxy", "--upstream", upstream, "--port", str(port)]
+    command += ["--window-ms", f"{settings.consistency_window_ms:g}"]
+    record = start_recorded(
+        _identity(settings, upstream),
+        command,
+        clean_environment({}),
+        port,
+        _record_path(settings),
+        settings.state_dir / "fault-proxy.log",
+        "/_harness/health",
+        START_TIMEOUT_S,
+    )
+    return record.endpoint_url, Outcome.STARTED
+
+
+def _window_url(control_url: str, table: str) -> str:
+    return f"{control_url.rstrip('/')}/_harness/consistency/{urllib.parse.quote(table, safe='')}"
+
+
+def _use_shared(settings: Settings) -> tuple[str, Outcome]:
+    control_url = settings.fault_proxy_url or ""
+    try:
+        function_url = control(f"{control_url.rstrip('/')}/_harness/health", "GET")["function_url"]
+        window_url = _window_url(control_url, settings.names.table)
+        if settings.consistency_window_ms > 0:
+            control(window_url, "PUT", {"window_ms": settings.consistency_window_ms})
+        else:
+            control(window_url, "DELETE")
+    except (FaultApiError, KeyError) as error:
+        raise TargetError(f"no fault proxy answers at {control_url} (HARNESS_FAULT_PROXY_URL): {error}") from error
+    record = {"control_url": control_url, "table": settings.names.table}
+    _shared_record_path(settings).parent.mkdir(parents=True, exist_ok=True)
+    _shared_record_path(settings).write_text(json.dumps(record) + "\n")
+    return function_url, Outcome.UPDATED
+
+
+def stop_proxy(settings: Settings) -> bool:
+    """Take the stack out of the proxy: stop its own by PID, or end its window and faults on the shared one."""
+    stopped = stop_recorded(_record_path(settings)) is not None
+    stopped |= stop_recorded(settings.state_dir / "consistency-proxy.json") is not None  # before the rename
+    shared = _shared_record_path(settings)
+    try:
+        record = json.loads(shared.read_text())
+    except (FileNotFoundError, ValueError):
+        return stopped
+    try:
+        control(_window_url(record["control_url"], record["table"]), "DELETE")
+        FaultApi(record["control_url"], record["table"]).clear()
+    except FaultApiError:
+        pass  # the emulator's container (and its proxy) may be gone already: nothing is injected there then
+    shared.unlink(missing_ok=True)
+    return True
+
+
+def control_url(settings: Settings) -> str | None:
+    """The proxy as the user's machine reaches it: the shared one (Compose: on the host of
+    ``HARNESS_PUBLIC_ENDPOINT``) whenever one is configured, else the stack's own if it runs (else None)."""
+    if not settings.fault_proxy_url:
+        record = EmulatorRecord.load(_record_path(settings)) if wanted(settings) else None
+        return record.endpoint_url if record is not None else None
+    if not settings.public_endpoint_url:
+        return settings.fault_proxy_url
+    proxy = urllib.parse.urlsplit(settings.fault_proxy_url)
+    public_host = urllib.parse.urlsplit(settings.public_endpoint_url).hostname
+    return proxy._replace(netloc=f"{public_host}:{proxy.port}" if proxy.port else public_host).geturl()
