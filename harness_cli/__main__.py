@@ -16,6 +16,7 @@ from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
 from bootstrap.target import TargetError, aws_identity, resolve
 from bootstrap.validation import validate
+from harness_cli import debugging
 from local_runtime import emulators, prewarm
 from local_runtime.emulators.process import EmulatorError
 
@@ -42,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         "--prewarm",
         type=int,
         help="local targets: execution environments up starts before returning (HARNESS_PREWARM; 0: none)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="up, embedded only: the function's execution environment waits for a debugger (debugpy) to attach",
+    )
+    parser.add_argument(
+        "--debug-port", type=int, help="up --debug: the debugger's port on 127.0.0.1 (HARNESS_DEBUG_PORT; 5678)"
     )
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
@@ -116,9 +125,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"up: stack '{settings.stack_name}' on {settings.target}")
         progress = Progress()
         outputs = stack.up(settings, progress, adopt=args.adopt)
-        if settings.is_emulated and settings.prewarm > 0:
+        if settings.debug_port is not None:  # one environment, which waits for the debugger: no prewarming
+            debugging.start_environment(settings, outputs)
+        elif settings.is_emulated and settings.prewarm > 0:
             _prewarm(settings, outputs, progress)
         _print_ready(outputs, time.perf_counter() - started)
+        if settings.debug_port is not None:
+            print(debugging.attach_instructions(settings))
     elif args.command == "down":
         print(f"down: stack '{settings.stack_name}' on {settings.target}")
         left_alone = stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
@@ -182,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             region=args.region,
             consistency_window_ms=args.consistency_window_ms,
             prewarm=args.prewarm,
+            debug_port=debugging.debug_port(args.debug, args.debug_port) if args.command == "up" else None,
         )
         validate(settings)
     except SettingsError as error:  # before anything is created or started
