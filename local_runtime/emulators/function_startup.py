@@ -12,6 +12,8 @@ Standard library only until a feature is asked for, so without one nothing is im
 Run by path (``runpy.run_path``), not imported: LocalStack's interpreter cannot import the project.
 """
 
+import base64
+import json
 import os
 
 DEBUG_PORT = "HARNESS_DEBUG_PORT"
@@ -27,16 +29,24 @@ def _start_debugger(port: int) -> None:
     debugpy.wait_for_client()
 
 
+def changed_coverage_config(serialized_config: str, **changes: object) -> str:
+    """coverage's serialised configuration (``COVERAGE_PROCESS_CONFIG``, base64 of JSON) with some settings changed.
+
+    A serialised configuration is taken as it is: ``Coverage(source=...)`` would be ignored beside it."""
+    config = json.loads(base64.b64decode(serialized_config))
+    config.update(changes)
+    return base64.b64encode(json.dumps(config).encode()).decode()
+
+
 def _start_coverage(serialized_config: str) -> None:
     import coverage
 
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
-    measured = coverage.Coverage(
-        config_file=":data:" + serialized_config,
-        source=[os.path.join(task_root, "handler")],
-        context=COVERAGE_CONTEXT,
-        auto_data=True,  # saved at exit
+    # The code runs from an unzipped copy: measure that copy's handler/ ([paths] maps it back to handler/).
+    config = changed_coverage_config(
+        serialized_config, source=[os.path.join(task_root, "handler")], context=COVERAGE_CONTEXT
     )
+    measured = coverage.Coverage(config_file=":data:" + config, auto_data=True)  # auto_data: saved at exit
     measured._warn_no_data = False  # as coverage's own process start-up: an idle environment has nothing to say
     measured.start()
 
