@@ -29,6 +29,7 @@ def environment(state_dir: Path, debug_port: int | None) -> dict[str, str]:
     env: dict[str, str] = {}
     if debug_port is not None:
         env.update({DEBUG_PORT: str(debug_port), TASK_ROOT_VARIABLE: str(debug_task_root(state_dir))})
+        env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's warning about frozen modules, once per process
     coverage_config = os.environ.get("COVERAGE_PROCESS_CONFIG")
     if coverage_config:
         env[COVERAGE_CONFIG] = coverage_config

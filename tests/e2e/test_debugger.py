@@ -43,13 +43,12 @@ def _environ(pid: int) -> bytes:
         return b""
 
 
-def _loads_debugpy(pid: int) -> bool:
-    """debugpy in the process's memory map (its compiled speed-ups) or environment."""
+def _debugpy_in_memory(pid: int) -> bool:
+    """debugpy's compiled parts mapped into the process (they are, once ``debugpy.listen`` has run)."""
     try:
-        maps = Path(f"/proc/{pid}/maps").read_text()
+        return "debugpy" in Path(f"/proc/{pid}/maps").read_text()
     except OSError:
         return False
-    return "debugpy" in maps or b"HARNESS_DEBUG_PORT=" in _environ(pid)
 
 
 @pytest.fixture
@@ -114,7 +113,7 @@ def test_up_debug__a_breakpoint_in_an_operation_stops_the_request_which_then_suc
         assert stopped["reason"] == "breakpoint"
         frame = client.request("stackTrace", threadId=stopped["threadId"])["stackFrames"][0]
         assert (Path(frame["source"]["path"]), frame["line"]) == (OPERATIONS, line)
-        assert [pid for pid in _function_processes(debug_stack["state_dir"]) if _loads_debugpy(pid)]
+        assert [pid for pid in _function_processes(debug_stack["state_dir"]) if _debugpy_in_memory(pid)]
         # AND once continued, the request succeeds
         client.request("continue", threadId=stopped["threadId"])
         sender.join(timeout=120)
@@ -131,6 +130,6 @@ def test_without_debug__the_function_process_loads_nothing_of_debugpy(settings, 
     assert api.call({"operation": "ping"}) == "pong"
     # WHEN its function processes are looked at from outside
     processes = _function_processes(settings.state_dir)
-    # THEN there is at least one, and none has debugpy mapped in memory or its variable in the environment
+    # THEN there is at least one, and none has debugpy mapped in memory or the debug variable in its environment
     assert processes
-    assert not [pid for pid in processes if _loads_debugpy(pid)]
+    assert not [pid for pid in processes if _debugpy_in_memory(pid) or b"HARNESS_DEBUG_PORT=" in _environ(pid)]
