@@ -135,6 +135,8 @@ class Settings:
     # The endpoint's functions run as processes on this machine (the embedded emulator reached as an
     # endpoint, as the tests' extra stacks do), so a proxy on this machine's loopback reaches them.
     functions_run_here: bool = False
+    # Embedded only: the function's execution environment waits for a debugger on 127.0.0.1:<port> (up --debug).
+    debug_port: int | None = None
     state_dir: Path = field(default=PROJECT_ROOT / ".stack")
     # The function's source folder (HARNESS_HANDLER_DIR); None: the project's handler/. ``watch`` and ``up``
     # both build from it, so a test can deploy and edit a copy without touching handler/.

@@ -55,6 +55,13 @@ def problems(settings: Settings) -> list[str]:
         found.append(f"stage {settings.stage!r} (--stage, HARNESS_STAGE): API Gateway allows 1-128 of A-Z a-z 0-9 _")
     if settings.region not in known_regions():
         found.append(f"region {settings.region!r} (--region, AWS_REGION): not a region AWS has (botocore's list)")
+    if settings.debug_port is not None and settings.target != EMBEDDED:
+        found.append(
+            f"--debug needs the embedded emulator (the function must run on this machine); target {settings.target!r}"
+            " runs it elsewhere"
+        )
+    if settings.debug_port is not None and not 1024 <= settings.debug_port <= 65535:
+        found.append(f"debug port {settings.debug_port} (--debug-port, HARNESS_DEBUG_PORT): use 1024-65535")
     if settings.target not in (EMBEDDED, ENDPOINT, AWS):
         found.append(f"target {settings.target!r} (--target, HARNESS_TARGET): one of embedded, endpoint, aws")
     if settings.target == EMBEDDED and settings.emulator not in EMULATORS:

@@ -16,6 +16,7 @@ from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
 from bootstrap.target import TargetError, resolve
 from bootstrap.validation import validate
+from harness_cli import debugging
 from harness_cli.common import confirm_aws
 from local_runtime import emulators, prewarm
 from local_runtime.emulators.process import EmulatorError
@@ -49,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         default=None,
         help="local only: route the function's DynamoDB calls through the fault proxy (./harness faults)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="up, embedded only: the function's execution environment waits for a debugger (debugpy) to attach",
+    )
+    parser.add_argument(
+        "--debug-port", type=int, help="up --debug: the debugger's port on 127.0.0.1 (HARNESS_DEBUG_PORT; 5678)"
     )
     parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
@@ -105,9 +114,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"up: stack '{settings.stack_name}' on {settings.target}")
         progress = Progress()
         outputs = stack.up(settings, progress, adopt=args.adopt)
-        if settings.is_emulated and settings.prewarm > 0:
+        if settings.debug_port is not None:  # one environment, which waits for the debugger: no prewarming
+            debugging.start_environment(settings, outputs)
+        elif settings.is_emulated and settings.prewarm > 0:
             _prewarm(settings, outputs, progress)
         _print_ready(outputs, time.perf_counter() - started)
+        if settings.debug_port is not None:
+            print(debugging.attach_instructions(settings))
     elif args.command == "down":
         print(f"down: stack '{settings.stack_name}' on {settings.target}")
         left_alone = stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
@@ -172,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             consistency_window_ms=args.consistency_window_ms,
             prewarm=args.prewarm,
             faults=args.faults,
+            debug_port=debugging.debug_port(args.debug, args.debug_port) if args.command == "up" else None,
         )
         validate(settings)
     except SettingsError as error:  # before anything is created or started

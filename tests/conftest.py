@@ -12,6 +12,7 @@ import pytest
 
 from bootstrap.settings import DEFAULT_STACK, EMBEDDED, PROJECT_ROOT, Settings
 from tests.conformance import Recorder, output_dir, session_target
+from tests.coverage_report import subprocess_context
 from tests.support import worker_id
 
 
@@ -74,3 +75,18 @@ def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - pytest-xdist's h
     for target, behaviours in results.items():
         for behaviour, result in behaviours.items():
             _conformance.add(target, behaviour, result["aws"], result["outcome"], result["reason"])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Under coverage, a process a test starts is measured under its test's kind (see tests/coverage_report.py)."""
+    serialized = os.environ.get("COVERAGE_PROCESS_CONFIG")
+    if serialized is None:
+        yield
+        return
+    kind = "unit" if item.get_closest_marker("unit") else "e2e"
+    os.environ["COVERAGE_PROCESS_CONFIG"] = subprocess_context(serialized, kind)
+    try:
+        yield
+    finally:
+        os.environ["COVERAGE_PROCESS_CONFIG"] = serialized

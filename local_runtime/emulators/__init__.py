@@ -5,6 +5,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bootstrap.settings import Settings
+from local_runtime.emulators import function_hooks
 from local_runtime.emulators.process import (
     EmulatorError,
     EmulatorRecord,
@@ -50,6 +51,9 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
     if current is not None:
         if current.name != settings.emulator:
             raise EmulatorError(f"{current.name} is already running here; run 'down' before switching emulators")
+        if current.debug_port != settings.debug_port:
+            now = f"with --debug-port {current.debug_port}" if current.debug_port else "without --debug"
+            raise EmulatorError(f"{current.name} is already running here {now}; run 'down' first to change that")
         return current, False
     backend = _backend(settings.emulator)
     stop_recorded(_record_path(settings))  # what a crashed emulator left behind, orphans included
@@ -59,7 +63,12 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
     backend.prepare(settings.state_dir)
     port = settings.port or pick_port(backend.DEFAULT_PORT)
     for attempt in range(PORT_ATTEMPTS):
-        env = clean_environment(backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam))
+        env = clean_environment(
+            {
+                **backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam),
+                **function_hooks.environment(settings.state_dir, settings.debug_port),
+            }
+        )
         try:
             record = start_recorded(
                 settings.emulator,
@@ -70,6 +79,7 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
                 settings.state_dir / f"{settings.emulator}.log",
                 backend.HEALTH_PATH,
                 START_TIMEOUT_S,
+                settings.debug_port,
             )
             return record, True
         except PortTakenError:

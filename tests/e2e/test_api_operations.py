@@ -132,3 +132,16 @@ def test_item_over_400_kb__400_and_nothing_written(api):
     assert (
         api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}).status_code == 404
     )
+
+
+def test_read_of_sets_and_binary_written_by_another_writer__sorted_lists_and_base64(api, clients, outputs):
+    # GIVEN an item with DynamoDB types JSON has no word for (string and number sets, binary), written directly
+    item_id = f"typed-{uuid.uuid4().hex[:8]}"
+    clients("dynamodb").put_item(
+        TableName=outputs["table_name"],
+        Item={"id": {"S": item_id}, "tags": {"SS": ["b", "a"]}, "sizes": {"NS": ["10", "2"]}, "blob": {"B": b"\x00hi"}},
+    )
+    # WHEN it is read through the API
+    item = api.call({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}})["Item"]
+    # THEN sets come back as sorted lists, exact numbers stay exact, binary as base64 text
+    assert item == {"id": item_id, "tags": ["a", "b"], "sizes": [2, 10], "blob": "AGhp"}

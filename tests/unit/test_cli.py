@@ -53,6 +53,13 @@ def test_aws_down_without_credentials__refuses_naming_them(tmp_path):
     assert result.returncode == 2 and "credentials" in result.stderr
 
 
+@pytest.mark.parametrize("target", ["aws", "endpoint"])
+def test_up_debug_on_a_target_not_running_the_function_here__refused_in_one_line(tmp_path, target):
+    result = run_cli("up", "--debug", "--target", target, "--yes", tmp_path=tmp_path, AWS_REGION="us-east-1")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--debug needs the embedded emulator" in result.stderr
+
+
 def test_bad_setting__one_line_no_traceback(tmp_path):
     # GIVEN a setting that does not parse, WHEN the real command runs, THEN one line naming it and exit 2
     result = run_cli("status", tmp_path=tmp_path, HARNESS_PORT="not-a-port")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from ministack.core import lambda_runtime
-from ministack.services import apigateway_v1, dynamodb
+from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
 from local_runtime.emulators import ministack_tuned
 
@@ -92,3 +92,19 @@ def test_tuned_drain__takes_every_line_and_returns_once_the_quiet_window_passes(
     assert worker._stderr_queue.empty()
     # the original reads the same attribute, so the queue we drain is the one MiniStack fills
     assert "self._stderr_queue.get_nowait()" in inspect.getsource(ministack_tuned._original_drain)
+
+
+def test_debug_patches__the_names_they_wrap_are_still_there():
+    # The worker script is read by name when a worker spawns; its folder comes from tempfile.mkdtemp; a worker is
+    # leased by acquire_worker (from lambda_svc's own import of it), keyed and pooled as we read them.
+    assert "return sys.executable, _PYTHON_WORKER_SCRIPT" in inspect.getsource(lambda_runtime._detect_runtime_binary)
+    assert "self._tmpdir = tempfile.mkdtemp(" in inspect.getsource(lambda_runtime.Worker._spawn)
+    assert "max_concurrency" in inspect.signature(ministack_tuned._original_acquire_worker).parameters
+    assert "acquire_worker(func_name, config, code_zip" in inspect.getsource(lambda_svc)
+    assert isinstance(lambda_runtime._workers, dict) and callable(lambda_runtime._worker_key)
+    assert 'timeout = self.config.get("Timeout", 30)' in inspect.getsource(ministack_tuned._original_invoke)
+
+
+def test_worker_script_with_startup__runs_the_startup_file_first():
+    script = ministack_tuned._worker_script_with_startup("print('handler')\n")
+    assert script.index("run_path(_h_os.environ['HARNESS_FUNCTION_STARTUP'])") < script.index("print('handler')")

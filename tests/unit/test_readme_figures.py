@@ -5,7 +5,7 @@ import re
 import pytest
 
 from bootstrap.settings import Settings
-from local_runtime.emulators import ministack, ministack_tuned
+from local_runtime.emulators import function_hooks, ministack, ministack_tuned
 from tests.support import ROOT
 
 pytestmark = pytest.mark.unit
@@ -42,6 +42,7 @@ def _settings_row(variable: str) -> list[str]:
         ("HARNESS_STAGE_RATE_LIMIT", f"{DEFAULTS.stage_rate_limit:g}/s, {DEFAULTS.stage_burst_limit}"),
         ("HARNESS_MEMORY_MB", f"{DEFAULTS.memory_mb}, {DEFAULTS.timeout_s}, `{DEFAULTS.log_level}`"),
         ("HARNESS_ENDPOINT_KIND", f"`{DEFAULTS.endpoint_kind}`"),
+        ("HARNESS_DEBUG_PORT", str(function_hooks.DEFAULT_DEBUG_PORT)),
         (
             "HARNESS_MINISTACK_LOG_SETTLE_MS",
             f"{ministack_tuned.SETTLE_S * 1000:g}, {ministack_tuned.FIRST_LINE_S * 1000:g}",

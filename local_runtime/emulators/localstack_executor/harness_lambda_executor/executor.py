@@ -9,6 +9,7 @@ way LocalStack's own runtime sends them: POSTs to its executor endpoint.
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +28,26 @@ LOG = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("worker.py")
 # Host variables a Python process needs; everything else comes from LocalStack's computed environment.
 _HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+# What the harness asks of the function's processes (local_runtime/emulators/function_hooks.py): a debugger, coverage;
+# and the owner mark by which `down` finds every process of the emulator (local_runtime/emulators/process.py).
+_HARNESS_VARIABLES = (
+    "HARNESS_PROCESS_OWNER",
+    "HARNESS_FUNCTION_STARTUP",
+    "HARNESS_DEBUG_PORT",
+    "HARNESS_FUNCTION_COVERAGE",
+    "PYDEVD_DISABLE_FILE_VALIDATION",
+)
+
+
+def _code_folder(unzipped: Path) -> Path:
+    """Where the function runs from: LocalStack's unzipped code, or, while debugging, a copy in the one fixed
+    folder a debugger's path mapping names (one environment at a time then: debugging.py)."""
+    fixed = os.environ.get("HARNESS_DEBUG_TASK_ROOT")
+    if not fixed:
+        return unzipped
+    shutil.rmtree(fixed, ignore_errors=True)
+    shutil.copytree(unzipped, fixed)
+    return Path(fixed)
 
 
 def _free_port() -> int:
@@ -45,9 +66,9 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
 
     def start(self, env_vars: dict[str, str]) -> None:
         self.executor_endpoint.start()
-        code_dir = self.function_version.config.code.get_unzipped_code_location()
+        code_dir = _code_folder(Path(self.function_version.config.code.get_unzipped_code_location()))
         port = _free_port()
-        env = {name: os.environ[name] for name in _HOST_VARIABLES if name in os.environ}
+        env = {name: os.environ[name] for name in _HOST_VARIABLES + _HARNESS_VARIABLES if name in os.environ}
         env.update({key: str(value) for key, value in env_vars.items()})
         env.update(
             LAMBDA_TASK_ROOT=str(code_dir),

@@ -70,7 +70,8 @@ class HarnessEnforcement(Extension):
                 from harness_lambda_executor import integration_timeout  # imports API Gateway's modules
                 from harness_lambda_executor.request_limits import RequestLimits
 
-                integration_timeout.install()
+                if not os.environ.get("HARNESS_DEBUG_PORT"):  # a request paused at a breakpoint waits
+                    integration_timeout.install()
                 if self.enforce_limits:
                     invocation_chain.append(RequestLimits())
                 self._api_gateway_patched = True

@@ -12,6 +12,7 @@ import importlib
 import io
 import json
 import os
+import runpy
 import sys
 import threading
 import time
@@ -21,7 +22,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ENDPOINT = os.environ["LOCALSTACK_RUNTIME_ENDPOINT"]
 RUNTIME_ID = os.environ["LOCALSTACK_RUNTIME_ID"]
-TIMEOUT_S = float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "3"))
+# While a debugger holds an invocation (up --debug), the function's timeout is lifted, as SAM does.
+DEBUG_TIMEOUT_S = 24 * 3600
+TIMEOUT_S = (
+    DEBUG_TIMEOUT_S
+    if os.environ.get("HARNESS_DEBUG_PORT")
+    else float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "3"))
+)
+if os.environ.get("HARNESS_FUNCTION_STARTUP"):  # coverage, a debugger: local_runtime/emulators/function_startup.py
+    runpy.run_path(os.environ["HARNESS_FUNCTION_STARTUP"])
 
 
 class _Tee(io.TextIOBase):

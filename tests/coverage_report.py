@@ -1,0 +1,107 @@
+"""Coverage of handler/ and bootstrap/: e2e alone, unit alone, combined; and the e2e floor for handler/.
+
+Run after the suite (tox's ``commands_post``): ``python tests/coverage_report.py --e2e-handler-floor 95``.
+Where the lines were run is told by coverage's contexts:
+
+- ``tests/unit/...|setup|run|teardown`` and ``tests/e2e/...``: the test process (pytest-cov's ``--cov-context=test``);
+- ``unit-subprocess`` / ``e2e-subprocess``: a command-line process a unit or e2e test started
+  (``[run] patch = subprocess``; ``subprocess_context`` gives it its test's kind);
+- ``e2e-function``: the function's processes under the emulator (``local_runtime/emulators/function_startup.py``);
+- empty: importing modules while pytest collects the tests, counted for both.
+
+Exit 1 when handler/'s e2e-alone figure is below the floor, where the e2e tests ran on an embedded emulator
+(whose function processes run here and so are measured).
+"""
+
+import argparse
+import io
+import os
+import sys
+from pathlib import Path
+
+import coverage
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bootstrap.settings import EMBEDDED, Settings  # noqa: E402 - run as a script, from any folder
+from local_runtime.emulators import AVAILABLE  # noqa: E402
+from local_runtime.emulators.function_startup import COVERAGE_CONTEXT, changed_coverage_config  # noqa: E402
+
+PACKAGES = ("handler", "bootstrap")
+# Context patterns (regular expressions, searched) for each column.
+COLUMNS = {
+    "e2e alone": [r"^(?!tests/unit/|unit-)"],
+    "unit alone": [r"^(tests/unit/|unit-|$)"],
+    "combined": None,
+}
+
+
+def subprocess_context(serialized_config: str, kind: str) -> str:
+    """coverage's serialised configuration (``COVERAGE_PROCESS_CONFIG``), static context ``<kind>-subprocess``."""
+    return changed_coverage_config(serialized_config, context=f"{kind}-subprocess")
+
+
+def _percent(measured: coverage.Coverage, package: str, contexts: list[str] | None) -> float | None:
+    try:
+        return measured.report(include=[f"{package}/*"], contexts=contexts, file=io.StringIO())
+    except coverage.exceptions.NoDataError:
+        return None
+
+
+def _table(measured: coverage.Coverage) -> dict[str, dict[str, float | None]]:
+    return {package: {name: _percent(measured, package, c) for name, c in COLUMNS.items()} for package in PACKAGES}
+
+
+def _print(table: dict[str, dict[str, float | None]]) -> None:
+    print(f"\n{'coverage of lines':<20}" + "".join(f"{name:>13}" for name in COLUMNS))
+    for package, row in table.items():
+        cells = "".join(f"{'-' if v is None else f'{v:.1f} %':>13}" for v in row.values())
+        print(f"{package + '/':<20}{cells}")
+
+
+def _floor_applies(contexts: set[str]) -> str | None:
+    """Why the e2e floor is not checked here, or None when it is."""
+    settings = Settings.from_env()
+    if not any(context.startswith("tests/e2e/") for context in contexts):
+        return "no e2e test ran"
+    if settings.target != EMBEDDED or settings.emulator not in AVAILABLE:
+        return f"the function ran elsewhere ({settings.target} {settings.emulator}), out of coverage's reach"
+    if COVERAGE_CONTEXT not in contexts and settings.outputs_path.exists():
+        return "the session reused a stack that was up already (started without coverage): ./harness down, rerun"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--e2e-handler-floor", type=float, default=0.0, help="fail below this handler/ e2e %%")
+    args = parser.parse_args(argv)
+    if "--cov" not in os.environ.get("PYTEST_ADDOPTS", ""):
+        print("coverage: not measured in this run (tox's test environments measure it: PYTEST_ADDOPTS=--cov ...)")
+        return 0  # and the data of an earlier run is not reported as this one's
+    measured = coverage.Coverage(config_file=str(ROOT / "pyproject.toml"))
+    data_file = Path(measured.config.data_file)
+    measured.load()
+    if any(data_file.parent.glob(data_file.name + ".*")):  # written after pytest-cov combined (or without it)
+        measured.combine(keep=False)
+        measured.save()
+    contexts = set(measured.get_data().measured_contexts())
+    if not contexts:
+        print("coverage: no data (the tests ran without coverage)")
+        return 0
+    table = _table(measured)
+    _print(table)
+    reason = _floor_applies(contexts)
+    e2e_handler = table["handler"]["e2e alone"] or 0.0
+    if reason is not None:
+        print(f"e2e floor for handler/ ({args.e2e_handler_floor:g} %) not checked: {reason}")
+        return 0
+    if e2e_handler < args.e2e_handler_floor:
+        floor = args.e2e_handler_floor
+        print(f"FAIL: handler/ covered {e2e_handler:.1f} % by the e2e tests alone; the floor is {floor:g} %")
+        return 1
+    print(f"e2e floor for handler/: {args.e2e_handler_floor:g} %, met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
