@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -71,7 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_ready(outputs: dict, seconds: float) -> None:
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _print_ready(outputs: dict, seconds: float, outputs_path: str) -> None:
     url, key = outputs["api_url"], outputs["api_key"]
     body = '{"operation": "create", "tableName": "%s", "payload": {"Item": {"id": "1", "name": "Bob"}}}'
     where = f"{outputs['target']} ({outputs['emulator']})" if outputs.get("emulator") else outputs["target"]
@@ -82,7 +91,7 @@ def _print_ready(outputs: dict, seconds: float) -> None:
     print(f"  curl -s -X POST '{url}' \\\n    -H 'x-api-key: {key}' -H 'Content-Type: application/json' \\")
     print(f"    -d '{body % outputs['table_name']}'\n")
     stop = os.environ.get("HARNESS_STOP_COMMAND") or "./harness down"
-    print(f"Outputs: .stack/outputs.json   Stop everything: {stop}")
+    print(f"Outputs: {outputs_path}   Stop everything: {stop}")
 
 
 def _prewarm(settings: Settings, outputs: dict, progress: Progress) -> None:
@@ -118,7 +127,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             debugging.start_environment(settings, outputs)
         elif settings.is_emulated and settings.prewarm > 0:
             _prewarm(settings, outputs, progress)
-        _print_ready(outputs, time.perf_counter() - started)
+        _print_ready(outputs, time.perf_counter() - started, _shown(settings.outputs_path))
         if settings.debug_port is not None:
             print(debugging.attach_instructions(settings))
     elif args.command == "down":
