@@ -95,7 +95,8 @@ def _lambda_proxy_response_as_aws(result: dict) -> tuple[Any, str | None]:
 
 
 async def _invoke_lambda_proxy_within_timeout(integration: dict, *args: Any, **kwargs: Any) -> Any:
-    timeout_s = (integration.get("timeoutInMillis") or INTEGRATION_TIMEOUT_MS) / 1000
+    # UpdateIntegration stores the patch value as sent ("3000"): read it as the number AWS keeps
+    timeout_s = int(integration.get("timeoutInMillis") or INTEGRATION_TIMEOUT_MS) / 1000
     invocation = asyncio.ensure_future(_original_invoke_lambda_proxy(integration, *args, **kwargs))
     try:
         return await asyncio.wait_for(asyncio.shield(invocation), timeout_s)

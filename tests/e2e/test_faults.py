@@ -154,16 +154,25 @@ INTEGRATION_GAPS: dict[str, str] = {}
 @pytest.mark.aws_behaviour(
     "a DynamoDB call that keeps the API waiting beyond 29 s", "504 `Endpoint request timed out` (API Gateway)"
 )
-def test_latency_beyond_api_gateway_s_29_s__504(stack_factory, backend, request):
+def test_latency_beyond_api_gateway_s_29_s__504(stack_factory, backend, request, clients):
     mark_gap(request, backend, INTEGRATION_GAPS)
-    # GIVEN a function allowed 40 s, whose GetItem takes 32 s
+    # GIVEN a function allowed 40 s, whose GetItem takes 5 s, behind an integration that waits 3 s: AWS lets an
+    # integration set timeoutInMillis (50-29000; 29 s is the default both emulators use without it, unit-tested),
+    # so the 504 is proven in 3 s instead of 29
     settings = stack_factory(timeout_s=40, faults=True)
     try:
         outputs = stack.up(settings, Progress(io.StringIO()))
     except TargetError as error:
         pytest.skip(f"up --faults refused: {error}")
+    apigw, api_id = clients("apigateway"), outputs["rest_api_id"]
+    resource = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] != "/")
+    patch = [{"op": "replace", "path": "/timeoutInMillis", "value": "3000"}]
+    apigw.update_integration(restApiId=api_id, resourceId=resource["id"], httpMethod="POST", patchOperations=patch)
+    apigw.create_deployment(restApiId=api_id, stageName=settings.stage, description="integration timeout 3 s")
     api = Api(outputs["api_url"], outputs["api_key"], timeout=60)
-    assert run_cli(settings, "faults", "set", "--operation", "GetItem", "--latency-ms", "32000").returncode == 0
-    # WHEN a read comes in, THEN API Gateway stops waiting at 29 s and answers 504
+    assert run_cli(settings, "faults", "set", "--operation", "GetItem", "--latency-ms", "5000").returncode == 0
+    # WHEN a read comes in, THEN API Gateway stops waiting at the integration's timeout and answers 504
+    started = time.monotonic()
     response = api.post(_read("anything"))
     assert (response.status_code, response.json()) == (504, {"message": "Endpoint request timed out"})
+    assert time.monotonic() - started >= 2.5  # it waited for the integration, then gave up

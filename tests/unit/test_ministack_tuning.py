@@ -10,6 +10,7 @@ from ministack.core import lambda_runtime
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
 from local_runtime.emulators import ministack_tuned
+from tests.support import ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -108,3 +109,10 @@ def test_debug_patches__the_names_they_wrap_are_still_there():
 def test_worker_script_with_startup__runs_the_startup_file_first():
     script = ministack_tuned._worker_script_with_startup("print('handler')\n")
     assert script.index("run_path(_h_os.environ['HARNESS_FUNCTION_STARTUP'])") < script.index("print('handler')")
+
+
+def test_integration_timeout__defaults_to_api_gateway_s_29_s_on_both_emulators():
+    # the e2e test sets a short timeoutInMillis to be quick; without one, both emulators wait AWS's 29 s
+    assert ministack_tuned.INTEGRATION_TIMEOUT_MS == 29_000
+    executor = ROOT / "local_runtime/emulators/localstack_executor/harness_lambda_executor/integration_timeout.py"
+    assert "DEFAULT_TIMEOUT_MS = 29_000" in executor.read_text()
