@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 REQUEST_NAMES = sorted(path.stem for path in (FIXTURES / "requests").glob("*.json"))
 T = TypeVar("T")
+# The suite's own `up`s start no execution environments ahead (16 cold starts each, seconds of CPU): the tests
+# exercise cold starts as they come. Prewarming itself is tested in tests/e2e/test_prewarm.py.
+NOT_PREWARMED = {"HARNESS_PREWARM": "0"}
 
 
 def worker_id(config: Any) -> str | None:
@@ -47,6 +50,7 @@ def cli_env(settings: Any) -> dict[str, str]:
         HARNESS_STACK=settings.stack_name,
         HARNESS_STATE_DIR=str(settings.state_dir),
         HARNESS_EMULATOR=settings.emulator,
+        **NOT_PREWARMED,
         AWS_REGION=settings.region,
     )
     optional = {
@@ -129,7 +133,7 @@ def run_cli(settings: Any, *args: str, timeout: float = 240) -> "subprocess.Comp
         else:
             env.update(AWS_ENDPOINT_URL=settings.endpoint_url or "", HARNESS_ENDPOINT_KIND=settings.endpoint_kind)
     env.update(HARNESS_STACK=settings.stack_name, HARNESS_STATE_DIR=str(settings.state_dir), AWS_REGION=settings.region)
-    return run_bootstrap(*args, env=env, timeout=timeout)
+    return run_bootstrap(*args, env={**NOT_PREWARMED, **env}, timeout=timeout)
 
 
 def load_request(name: str, **overrides: Any) -> dict[str, Any]:

@@ -8,14 +8,14 @@ import sys
 import pytest
 
 from bootstrap.settings import PROJECT_ROOT
-from tests.support import Api
+from tests.support import NOT_PREWARMED, Api
 
 pytestmark = pytest.mark.e2e
 
 
 def _bootstrap(command: str, state_dir, port: int | None = None) -> subprocess.Popen:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "HARNESS_"))}
-    env.update(HARNESS_STATE_DIR=str(state_dir), HARNESS_STACK="concurrent")
+    env.update(HARNESS_STATE_DIR=str(state_dir), HARNESS_STACK="concurrent", **NOT_PREWARMED)
     return subprocess.Popen(
         [sys.executable, "-m", "harness_cli", command],
         cwd=PROJECT_ROOT,
