@@ -11,14 +11,20 @@ import pytest
 from bootstrap import package, stack
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, Settings
-from local_runtime import emulators
+from local_runtime import emulators, prewarm
 from local_runtime.emulators.process import is_alive, pick_port, poll_until
 from tests.support import Api, api_after_up, burst_creates, poll
 
 pytestmark = pytest.mark.e2e
 
 
-def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api):
+def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api, clients, outputs):
+    # 16 environments warm first, as `./harness up` leaves them (the session's stack was made by the bootstrap
+    # directly). Sixteen cold starts at once on a machine the other test workers keep busy can outlast API
+    # Gateway's 29 s (504, as AWS would answer). This test is about steady load; the bursts on fresh stacks in
+    # test_parallel_stacks.py meet cold starts.
+    if outputs["target"] != AWS:
+        assert prewarm.warm(clients, outputs["function_name"], 16).failures == []
     result = burst_creates(api, count=300, clients=16, prefix=f"burst-{uuid.uuid4().hex[:8]}")
     assert result.server_errors == 0, sorted(set(result.statuses))
     assert result.lost == []
