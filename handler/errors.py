@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from decimal import DecimalException
 
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
+from botocore.exceptions import ConnectionError as SdkConnectionError
 
 THROTTLE_RETRY_AFTER_SECONDS = 1
 
@@ -39,12 +40,16 @@ _CLIENT_ERROR_STATUS: dict[str, tuple[int, bool]] = {
 }
 
 
-# What boto3 raises for a request DynamoDB (or boto3's own serializer) refuses.
-SDK_ERRORS = (ClientError, ParamValidationError, DecimalException, TypeError)
+# What boto3 raises for a request DynamoDB (or boto3's own serializer) refuses, or for a connection to DynamoDB
+# that failed or closed without an answer even after the SDK's retries.
+_UNREACHABLE = (SdkConnectionError, HTTPClientError)
+SDK_ERRORS = (ClientError, ParamValidationError, DecimalException, TypeError, *_UNREACHABLE)
 
 
 def from_sdk_error(error: Exception) -> ApiError:
     """Translate what boto3 raised into the answer the caller gets (never a stack trace)."""
+    if isinstance(error, _UNREACHABLE):  # nothing was written that the SDK knows of; retrying may well work
+        return ApiError(503, "ServiceUnavailable", "DynamoDB could not be reached; retry later", {"Retry-After": "1"})
     if isinstance(error, ParamValidationError):
         return bad_request(str(error).replace("\n", " "), "ValidationException")
     if isinstance(error, DecimalException):

@@ -82,12 +82,12 @@ def test_all_operations__every_one_fails_and_clear_restores_normal_answers(fault
     assert faults.api.call(_read(item_id)) == {"Item": {"id": item_id}}
 
 
-def test_dropped_connection__500_after_the_sdk_s_retries_and_nothing_written(faults):
+def test_dropped_connection__503_after_the_sdk_s_retries_and_nothing_written(faults):
     faults.set("PutItem", drop=True)
     item_id = f"fault-{uuid.uuid4()}"
     response = faults.api.post(_create(item_id))
-    assert response.status_code == 500, response.text
-    assert response.json()["error"]["code"] == "InternalError"
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "ServiceUnavailable" and response.headers["Retry-After"] == "1"
     faults.clear("PutItem")
     assert faults.api.post(_read(item_id)).status_code == 404
 

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from botocore.exceptions import ConnectionClosedError
 from botocore.stub import Stubber
 
 from tests.support import script_http
@@ -45,6 +46,18 @@ def test_dynamodb_error__maps_to_status(app, context, stubbed, code, status, ret
     assert response["headers"].get("Retry-After") == retry_after
     assert "internal detail" not in response["body"]
     assert json.loads(response["body"])["error"]["requestId"] == context.aws_request_id
+
+
+def test_connection_closed_after_the_sdk_s_retries__503_with_retry_after(app, context, monkeypatch):
+    # GIVEN DynamoDB's connection closes without an answer, every attempt
+    def closed(**_kwargs):
+        raise ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(app.table.client, "put_item", closed)
+    # WHEN a create comes in, THEN 503 with Retry-After, as for DynamoDB's own unavailability
+    response = app.lambda_handler(EVENT, context)
+    assert response["statusCode"] == 503 and response["headers"]["Retry-After"] == "1"
+    assert json.loads(response["body"])["error"]["code"] == "ServiceUnavailable"
 
 
 def test_validation_error__passes_dynamodb_message_on(app, context, stubbed):
