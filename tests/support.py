@@ -55,6 +55,7 @@ def cli_env(settings: Any) -> dict[str, str]:
     )
     optional = {
         "AWS_ENDPOINT_URL": settings.endpoint_url,
+        "HARNESS_ENDPOINT_KIND": settings.endpoint_kind if settings.target == "endpoint" else None,
         "HARNESS_PUBLIC_ENDPOINT": settings.public_endpoint_url,
         "HARNESS_HANDLER_DIR": settings.handler_dir,
     }
@@ -124,16 +125,11 @@ def handler_copy(folder: Path) -> Path:
 
 def run_cli(settings: Any, *args: str, timeout: float = 240) -> "subprocess.CompletedProcess[str]":
     """``python -m harness_cli`` on a stack's target (``Settings``), with the stack's name and state folder."""
-    if settings.target == "aws":
-        env, args = {**os.environ, "HARNESS_TARGET": "aws"}, (*args, "--yes")
+    if settings.target == "aws":  # the caller's own credentials and confirmation
+        env, args = {**os.environ, **cli_env(settings)}, (*args, "--yes")
     else:
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "HARNESS_"))}
-        if settings.target == "embedded":
-            env.update(HARNESS_EMULATOR=settings.emulator)
-        else:
-            env.update(AWS_ENDPOINT_URL=settings.endpoint_url or "", HARNESS_ENDPOINT_KIND=settings.endpoint_kind)
-    env.update(HARNESS_STACK=settings.stack_name, HARNESS_STATE_DIR=str(settings.state_dir), AWS_REGION=settings.region)
-    return run_bootstrap(*args, env={**NOT_PREWARMED, **env}, timeout=timeout)
+        env = cli_env(settings)
+    return run_bootstrap(*args, env=env, timeout=timeout)
 
 
 def load_request(name: str, **overrides: Any) -> dict[str, Any]:
