@@ -20,7 +20,7 @@ from local_runtime.emulators.process import (
     EmulatorRecord,
     clean_environment,
     is_alive,
-    pick_port,
+    start_on_free_port,
     start_recorded,
     stop_recorded,
 )
@@ -63,20 +63,23 @@ def ensure_proxy(settings: Settings, upstream: str) -> tuple[str, Outcome]:
     if record is not None and record.name == _identity(settings, upstream) and is_alive(record.pid):
         return record.endpoint_url, Outcome.REUSED
     stop_proxy(settings)
-    port = pick_port(4600)
-    command = [sys.executable, "-m", "local_runtime.fault_proxy", "--upstream", upstream, "--port", str(port)]
-    command += ["--window-ms", f"{settings.consistency_window_ms:g}"]
-    record = start_recorded(
-        _identity(settings, upstream),
-        command,
-        clean_environment({}),
-        port,
-        _record_path(settings),
-        settings.state_dir / "fault-proxy.log",
-        "/_harness/health",
-        START_TIMEOUT_S,
-    )
-    return record.endpoint_url, Outcome.STARTED
+
+    def start_on(port: int) -> EmulatorRecord:
+        command = [sys.executable, "-m", "local_runtime.fault_proxy", "--upstream", upstream, "--port", str(port)]
+        command += ["--window-ms", f"{settings.consistency_window_ms:g}"]
+        return start_recorded(
+            _identity(settings, upstream),
+            command,
+            clean_environment({}),
+            port,
+            _record_path(settings),
+            settings.state_dir / "fault-proxy.log",
+            "/_harness/health",
+            START_TIMEOUT_S,
+        )
+
+    # Several stacks (test workers, checkouts) may start their proxies at the same moment.
+    return start_on_free_port(4600, start_on).endpoint_url, Outcome.STARTED
 
 
 def _window_url(control_url: str, table: str) -> str:

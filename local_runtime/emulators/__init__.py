@@ -9,13 +9,12 @@ from local_runtime.emulators import function_hooks
 from local_runtime.emulators.process import (
     EmulatorError,
     EmulatorRecord,
-    PortTakenError,
     answers_health,
     clean_environment,
     is_alive,
-    pick_port,
     poll_until,
     port_is_free,
+    start_on_free_port,
     start_recorded,
     stop_recorded,
 )
@@ -23,7 +22,6 @@ from local_runtime.emulators.process import (
 AVAILABLE = ("ministack", "localstack")
 START_TIMEOUT_S = 60.0
 PORT_RELEASE_TIMEOUT_S = 5.0
-PORT_ATTEMPTS = 3
 
 
 def _backend(name: str) -> ModuleType:
@@ -61,34 +59,31 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
     if settings.port and not poll_until(lambda: port_is_free(settings.port), PORT_RELEASE_TIMEOUT_S):
         raise EmulatorError(f"port {settings.port} is already in use; choose another with --port or HARNESS_PORT")
     backend.prepare(settings.state_dir)
-    port = settings.port or pick_port(backend.DEFAULT_PORT)
-    for attempt in range(PORT_ATTEMPTS):
+
+    def start_on(port: int) -> EmulatorRecord:
         env = clean_environment(
             {
                 **backend.environment(port, settings.region, settings.state_dir, settings.enforce_iam),
                 **function_hooks.environment(settings.state_dir, settings.debug_port),
             }
         )
-        try:
-            record = start_recorded(
-                settings.emulator,
-                backend.command(settings.state_dir),
-                env,
-                port,
-                _record_path(settings),
-                settings.state_dir / f"{settings.emulator}.log",
-                backend.HEALTH_PATH,
-                START_TIMEOUT_S,
-                settings.debug_port,
-            )
-            return record, True
-        except PortTakenError:
-            # Another `up` (another checkout, another state folder) started on the same free port at the
-            # same moment. A chosen port is the user's to change; a picked one is picked again.
-            if settings.port or attempt == PORT_ATTEMPTS - 1:
-                raise
-            port = pick_port(port + 1)
-    raise AssertionError("unreachable")
+        return start_recorded(
+            settings.emulator,
+            backend.command(settings.state_dir),
+            env,
+            port,
+            _record_path(settings),
+            settings.state_dir / f"{settings.emulator}.log",
+            backend.HEALTH_PATH,
+            START_TIMEOUT_S,
+            settings.debug_port,
+        )
+
+    # Another `up` (another checkout, another state folder) may start on the same free port at the same
+    # moment. A chosen port is the user's to change; a picked one is picked again.
+    if settings.port:
+        return start_on(settings.port), True
+    return start_on_free_port(backend.DEFAULT_PORT, start_on), True
 
 
 def stop(settings: Settings) -> EmulatorRecord | None:

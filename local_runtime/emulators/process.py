@@ -162,6 +162,20 @@ def start_recorded(
     return record
 
 
+def start_on_free_port(preferred: int, start: Callable[[int], EmulatorRecord], attempts: int = 3) -> EmulatorRecord:
+    """``start(port)`` on the first free port from ``preferred``; when another process (another ``up``, another
+    test worker) takes that port between the pick and the bind, pick again above it."""
+    port = pick_port(preferred)
+    for attempt in range(attempts):
+        try:
+            return start(port)
+        except PortTakenError:
+            if attempt == attempts - 1:
+                raise
+            port = pick_port(port + 1)
+    raise AssertionError("unreachable")
+
+
 def _listening_inodes(port: int) -> set[str]:
     """Inodes of the sockets listening on ``port`` (IPv4 and IPv6), from /proc/net."""
     inodes = set()

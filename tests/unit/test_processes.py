@@ -9,6 +9,7 @@ import pytest
 
 from local_runtime.emulators.process import (
     EmulatorRecord,
+    PortTakenError,
     is_alive,
     listens_on,
     owned_processes,
@@ -16,6 +17,7 @@ from local_runtime.emulators.process import (
     pick_port,
     poll_until,
     spawn,
+    start_on_free_port,
     stop_recorded,
 )
 
@@ -69,3 +71,26 @@ def test_listens_on__true_for_the_process_holding_the_socket_only():
         assert listens_on(port, [os.getpid()])
         assert not listens_on(port, [os.getppid()])
     assert not listens_on(port, [os.getpid()])
+
+
+def test_start_on_free_port__a_port_taken_meanwhile_is_picked_again_above_it():
+    # GIVEN a start that loses the race for the first port it is given (another up bound it first)
+    tried = []
+
+    def start(port):
+        tried.append(port)
+        if len(tried) == 1:
+            raise PortTakenError(f"port {port} taken")
+        return EmulatorRecord("x", 1, port, f"http://127.0.0.1:{port}", "log")
+
+    # WHEN started on a free port, THEN the second attempt is on a port above the first, and is the one used
+    record = start_on_free_port(pick_port(47100), start)
+    assert len(tried) == 2 and tried[1] > tried[0] and record.port == tried[1]
+
+
+def test_start_on_free_port__gives_up_after_its_attempts():
+    def always_taken(port):
+        raise PortTakenError(f"port {port} taken")
+
+    with pytest.raises(PortTakenError):
+        start_on_free_port(pick_port(47200), always_taken, attempts=2)
