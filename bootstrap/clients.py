@@ -23,18 +23,33 @@ AWS_ONLY = Config(ignore_configured_endpoint_urls=True)
 # Every session of this process reads the service models through one loader, so each model file is read
 # and parsed once per process instead of once per session (about 0.4 s of JSON per session otherwise; the
 # test suite makes hundreds of sessions).
-_SHARED_LOADER = botocore.loaders.create_loader()
+class _SearchPaths(list):
+    """boto3 appends its own data folder to the loader's search paths for every session: keep one of each."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+_SHARED_LOADER = botocore.loaders.Loader(extra_search_paths=_SearchPaths())  # what create_loader() makes
 
 
 def new_session() -> boto3.session.Session:
     """A boto3 session like ``boto3.session.Session()``, sharing this process's service-model loader."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _SHARED_LOADER)
-    session = boto3.session.Session(botocore_session=core)
-    # boto3 appends its own data folder to the loader's search paths for every session: keep one of each.
-    paths = _SHARED_LOADER.search_paths
-    paths[:] = list(dict.fromkeys(paths))
-    return session
+    return boto3.session.Session(botocore_session=core)
+
+
+def share_service_models_process_wide() -> None:
+    """Every botocore session made from now on in this process, ours or a library's (boto3's default session,
+    moto's), reads the service models through the shared loader. For the test suite, which makes thousands."""
+    default_loader = botocore.session.create_loader
+
+    def shared_loader(search_paths: str | None = None) -> botocore.loaders.Loader:
+        return _SHARED_LOADER if search_paths is None else default_loader(search_paths)
+
+    botocore.session.create_loader = shared_loader
 
 
 class Clients:

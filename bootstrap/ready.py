@@ -38,11 +38,13 @@ def wait_until_serving(
     url: str,
     key: str,
     timeout: float = TIMEOUT_S,
-    interval: float = INTERVAL_S,
+    interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> float:
-    """Send the probe until it gets 200; return the seconds it took. At the deadline, ``RuntimeError`` with the
-    last answer (the stack stays up: ``up`` may simply be run again)."""
+    """Send the probe until it gets 200, every ``interval`` (``INTERVAL_S``, read at call time) seconds; return the
+    seconds it took. At the deadline, ``RuntimeError`` with the last answer (the stack stays up: ``up`` may
+    simply be run again)."""
+    interval = INTERVAL_S if interval is None else interval
     started = time.monotonic()
     while True:
         status, body = post(url, key)

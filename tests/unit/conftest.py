@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import boto3
 import botocore.handlers
+import botocore.retries.standard
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
@@ -106,3 +107,10 @@ def moto_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     monkeypatch.setattr(ready, "post", lambda _url, _key: (200, '{"Items": [], "Count": 0}'))
     with mock_aws():
         yield store
+
+
+@pytest.fixture
+def sdk_retries_without_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK retries as configured, without sleeping between attempts (up to 1 s, then 2 s, for a throttling
+    error): these tests count attempts and check the outcome, not the waits."""
+    monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda _self, _context: 0)

@@ -39,7 +39,7 @@ class _Propagating(BaseHTTPRequestHandler):
 @pytest.fixture
 def api_url() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Propagating)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/dev/DynamoDBManager"
     finally:

@@ -71,7 +71,7 @@ def shared_proxy():
     """A shared proxy on loopback; its upstream is never called by the control API."""
     port = pick_port(4650)
     server = serve("http://127.0.0.1:9", port, 0.0, ("id",))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
@@ -128,7 +128,7 @@ class _CountingDynamoDB(BaseHTTPRequestHandler):
 
 
 def _serving(server: ThreadingHTTPServer) -> Iterator[str]:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -163,6 +163,7 @@ PUT = {"TableName": "t", "Item": {"id": {"S": "1"}}}
 
 
 @pytest.mark.parametrize("code", list(AWS_ERRORS))
+@pytest.mark.usefixtures("sdk_retries_without_backoff")
 def test_error__botocore_reads_dynamodb_s_code_and_retries_it_then_nothing_reached_dynamodb(proxied, code):
     # GIVEN every PutItem on table t fails with the error
     url, upstream_calls = proxied
@@ -184,6 +185,7 @@ def test_error_answer__dynamodb_s_bytes_with_a_valid_crc32():
     assert dict(headers)["Content-Type"] == "application/x-amz-json-1.0"
 
 
+@pytest.mark.usefixtures("sdk_retries_without_backoff")
 def test_count_1__the_sdk_s_retry_absorbs_it(proxied):
     url, upstream_calls = proxied
     FaultApi(url, "t").set("PutItem", error="ThrottlingException", count=1)
@@ -193,6 +195,7 @@ def test_count_1__the_sdk_s_retry_absorbs_it(proxied):
     assert FaultApi(url, "t").listed() == []  # used up
 
 
+@pytest.mark.usefixtures("sdk_retries_without_backoff")
 def test_drop__the_sdk_sees_a_closed_connection_and_nothing_reached_dynamodb(proxied):
     url, upstream_calls = proxied
     FaultApi(url, "t").set("all", drop=True)

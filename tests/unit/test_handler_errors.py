@@ -67,6 +67,7 @@ def test_validation_error__passes_dynamodb_message_on(app, context, stubbed):
     assert "maximum allowed size" in json.loads(response["body"])["error"]["message"]
 
 
+@pytest.mark.usefixtures("sdk_retries_without_backoff")
 def test_throttled_write__is_retried_by_the_sdk_then_succeeds(app, context):
     # GIVEN DynamoDB throttles the first two attempts (HTTP 400 with the throttling code), then accepts
     throttled = (400, {}, b'{"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"}')
@@ -76,6 +77,7 @@ def test_throttled_write__is_retried_by_the_sdk_then_succeeds(app, context):
     assert served == [400, 400, 200]
 
 
+@pytest.mark.usefixtures("sdk_retries_without_backoff")
 def test_throttled_write__still_throttled_after_retries_gives_429(app, context):
     throttled = (400, {}, b'{"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException"}')
     served = script_http(app.table.client, "PutItem", [throttled] * 10)
