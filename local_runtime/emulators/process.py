@@ -162,7 +162,13 @@ def start_recorded(
     return record
 
 
-def start_on_free_port(preferred: int, start: Callable[[int], EmulatorRecord], attempts: int = 3) -> EmulatorRecord:
+# N processes starting at once from the same preferred port: the last may lose N-1 times (4 test workers did).
+PORT_ATTEMPTS = 10
+
+
+def start_on_free_port(
+    preferred: int, start: Callable[[int], EmulatorRecord], attempts: int = PORT_ATTEMPTS
+) -> EmulatorRecord:
     """``start(port)`` on the first free port from ``preferred``; when another process (another ``up``, another
     test worker) takes that port between the pick and the bind, pick again above it."""
     port = pick_port(preferred)
