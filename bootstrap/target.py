@@ -9,7 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from bootstrap import partition as partitions
-from bootstrap.clients import Clients, new_session
+from bootstrap.clients import Clients, shared_session
 from bootstrap.region import FALLBACK as REGION_FALLBACK
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, EMBEDDED, Settings
@@ -68,7 +68,7 @@ def aws_identity(settings: Settings, session: boto3.session.Session | None = Non
     failing fast (no long metadata-service waits, few retries)."""
     os.environ.setdefault("AWS_METADATA_SERVICE_TIMEOUT", "1")
     os.environ.setdefault("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
-    session = session or new_session()
+    session = session or shared_session()
     if session.get_credentials() is None:
         raise TargetError(
             "no AWS credentials found: set AWS_PROFILE, run 'aws sso login', or export AWS_ACCESS_KEY_ID/"

@@ -7,7 +7,7 @@ line prints them and exits with 2, having created or started nothing.
 import re
 from collections.abc import Iterator
 
-from bootstrap.clients import new_session
+from bootstrap.clients import shared_session
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
 from local_runtime.emulators import AVAILABLE as EMULATORS
 
@@ -23,7 +23,7 @@ _NAME_RULES = {
 
 def known_regions() -> set[str]:
     """Every region botocore knows, in every partition (aws, aws-cn, aws-us-gov, ...)."""
-    session = new_session()
+    session = shared_session()
     return {
         region
         for partition in session.get_available_partitions()

@@ -49,11 +49,14 @@ def _watch(argv: list[str] | None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     print(f"watching {shown(source)} for stack '{settings.stack_name}' ({outputs['function_name']}); Ctrl-C stops")
-    first = reloader.reload()  # edits made while nothing watched; also fills the zip cache for fast reloads
-    if first.outcome != "unchanged":
-        _print(first)
-    print(f"serving CodeSha256 {reloader.deployed}", flush=True)
-    watch(reloader, _print, stop)
+
+    def watching() -> None:
+        first = reloader.reload()  # edits made while nothing watched; also fills the zip cache for fast reloads
+        if first.outcome != "unchanged":
+            _print(first)
+        print(f"serving CodeSha256 {reloader.deployed}", flush=True)
+
+    watch(reloader, _print, stop, watching)
     print("stopped watching", flush=True)
     return 0
 

@@ -22,6 +22,8 @@ from bootstrap import package
 WAITER = {"Delay": 0.1, "MaxAttempts": 1800}
 # A save settles when nothing changed for STEP_MS; a burst of saves is one reload, at most DEBOUNCE_MS apart.
 STEP_MS, DEBOUNCE_MS = 50, 500
+# With no change for this long, watchfiles hands back an empty batch: the first one says the watches are in place.
+IDLE_MS = 200
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,15 @@ def changed_files(changes: Iterable[tuple[Any, str]], source_dir: Path) -> list[
     return sorted({os.path.relpath(path, base) for _change, path in changes})
 
 
-def watch(reloader: Reloader, report: Callable[[Reload], None], stop: threading.Event) -> None:
-    """Reload on every settled batch of changes to the folder's Python files, until ``stop`` is set or Ctrl-C."""
+def watch(
+    reloader: Reloader, report: Callable[[Reload], None], stop: threading.Event, watching: Callable[[], None]
+) -> None:
+    """Reload on every settled batch of changes to the folder's Python files, until ``stop`` is set or Ctrl-C.
+
+    ``watching()`` is called once the folder's watches are in place, before the first batch: a save from then on
+    is seen. (A save between "serving" and the watches was lost: the test that saves right after it timed out
+    under load.)"""
+    in_place = False
     for changes in watchfiles.watch(
         reloader.source_dir,
         watch_filter=watchfiles.PythonFilter(),
@@ -104,7 +113,14 @@ def watch(reloader: Reloader, report: Callable[[Reload], None], stop: threading.
         step=STEP_MS,
         stop_event=stop,
         raise_interrupt=False,
+        rust_timeout=IDLE_MS,
+        yield_on_timeout=True,
     ):
+        if not in_place:
+            in_place = True
+            watching()
+        if not changes:
+            continue
         changed = changed_files(changes, reloader.source_dir)
         try:
             report(reloader.reload(changed))

@@ -1,6 +1,7 @@
 """Hot reload's decisions: upload only a changed zip, never code that does not compile (botocore Stubber)."""
 
 import os
+import threading
 
 import boto3
 import pytest
@@ -83,3 +84,35 @@ def test_syntax_error__reported_with_file_and_line_and_nothing_uploaded(lambda_s
 def test_changed_files__relative_to_the_folders_parent(source):
     changes = {(1, str(source / "app.py")), (2, str(source / "app.py")), (1, str(source / "codec.py"))}
     assert watch.changed_files(changes, source) == ["handler/app.py", "handler/codec.py"]
+
+
+class _RecordingReloader:
+    """Stands in for ``watch.Reloader``: records the batches it is asked to reload."""
+
+    def __init__(self, source_dir) -> None:
+        self.source_dir, self.batches = source_dir, []
+
+    def reload(self, changed=()) -> watch.Reload:
+        self.batches.append(tuple(changed))
+        return watch.Reload("unchanged", tuple(changed), "sha", 0.0)
+
+
+def test_a_save_right_after_watching_is_announced__is_reloaded(source):
+    # GIVEN watch on a folder, and a save made the moment it says it is watching
+    reloader, stop = _RecordingReloader(source), threading.Event()
+
+    def save_at_once() -> None:
+        (source / "operations.py").write_text((source / "operations.py").read_text() + "\n# saved\n")
+
+    def report(_reload: watch.Reload) -> None:
+        stop.set()
+
+    # WHEN it runs (stopped by the first report, or after 10 s at most)
+    deadline = threading.Timer(10, stop.set)
+    deadline.start()
+    try:
+        watch.watch(reloader, report, stop, save_at_once)
+    finally:
+        deadline.cancel()
+    # THEN that save was seen and reloaded
+    assert reloader.batches == [("handler/operations.py",)]
