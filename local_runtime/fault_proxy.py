@@ -188,10 +188,11 @@ def make_handler(upstream: str, stale: StaleReads, faults: Faults, function_url:
 def serve(
     upstream: str, port: int, window_s: float, key_attributes: tuple[str, ...], bind: str = "127.0.0.1"
 ) -> ThreadingHTTPServer:
-    """The proxy, listening on ``bind:port``; functions reach it at ``http://127.0.0.1:port`` beside it."""
+    """The proxy, listening on ``bind:port`` (0: a free port the system picks); functions reach it at
+    ``http://127.0.0.1:<port>`` beside it."""
+    server = ThreadingHTTPServer((bind, port), BaseHTTPRequestHandler)  # bound first: port 0 is known only then
     stale, faults = StaleReads(window_s, key_attributes), Faults()
-    handler = make_handler(upstream, stale, faults, f"http://127.0.0.1:{port}")
-    server = ThreadingHTTPServer((bind, port), handler)
+    server.RequestHandlerClass = make_handler(upstream, stale, faults, f"http://127.0.0.1:{server.server_address[1]}")
     server.daemon_threads = True
     return server
 

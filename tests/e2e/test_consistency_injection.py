@@ -16,7 +16,8 @@ from bootstrap.target import TargetError
 from tests.e2e.conftest import extra_stack_settings
 from tests.support import Api, poll
 
-pytestmark = pytest.mark.e2e
+# One worker sets the module's stale stack up (tox runs pytest-xdist with --dist loadgroup).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("stale-stack")]
 WINDOW_MS = 1500
 
 

@@ -1,17 +1,17 @@
 """``./harness watch`` against a stack of its own, deployed from a copy of handler/ (the session's stack and the
-project's handler/ stay untouched): a saved change is served within 2 s of the reload line, a syntax error is
-reported and the running version kept, and the command stops on SIGTERM leaving no process behind."""
+project's handler/ stay untouched): a saved change is served from the first request after the reload line, a
+syntax error is reported and the running version kept, and the command stops on SIGTERM leaving no process
+behind."""
 
 import io
 import re
-import time
 
 import pytest
 
 from bootstrap import stack
 from bootstrap.report import Progress
 from local_runtime.emulators.process import is_alive
-from tests.support import CliProcess, api_after_up, cli_env, handler_copy, poll
+from tests.support import CliProcess, api_after_up, cli_env, handler_copy
 
 pytestmark = pytest.mark.e2e
 PING = {"operation": "ping"}
@@ -40,11 +40,10 @@ def test_watch__reloads_a_saved_change_refuses_a_syntax_error_and_stops_cleanly(
             f"def ping(_table: Table, _payload: Any) -> dict:\n    return {NEW_PING!r}",
         )
         reloaded = watcher.wait_for(lambda line: line.startswith(("reloaded", "not reloaded")), timeout=60)
-        seen_at = time.monotonic()
-        # THEN one line names the file, the new CodeSha256 and the time; the API answers anew within 2 s
+        # THEN one line names the file, the new CodeSha256 and the time; and, as on AWS once an update is done,
+        # the very next invocation runs the new code (how fast a reload is: README, "A day with the harness")
         assert re.fullmatch(r"reloaded +handler/operations\.py +CodeSha256 \S{44} +in \d+\.\d\ds", reloaded), reloaded
-        poll(lambda: api.call(PING), accept=lambda answer: answer == NEW_PING, timeout=2.0, interval=0.05)
-        assert time.monotonic() - seen_at <= 2.5
+        assert api.call(PING) == NEW_PING
         # WHEN a syntax error is saved
         _edit(source / "codec.py", "def ", "def (broken")
         refused = watcher.wait_for(lambda line: line.startswith("not reloaded"), timeout=60)

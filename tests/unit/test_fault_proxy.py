@@ -13,7 +13,6 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from local_runtime.emulators.process import pick_port
 from local_runtime.fault_api import FaultApi
 from local_runtime.fault_proxy import serve
 from local_runtime.fault_rules import AWS_ERRORS, FaultRule, Faults, error_answer
@@ -69,11 +68,10 @@ def test_set_window__one_table_only_and_back_to_the_default():
 @pytest.fixture
 def shared_proxy():
     """A shared proxy on loopback; its upstream is never called by the control API."""
-    port = pick_port(4650)
-    server = serve("http://127.0.0.1:9", port, 0.0, ("id",))
+    server = serve("http://127.0.0.1:9", 0, 0.0, ("id",))  # port 0: never one another process picked too
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
 
@@ -143,7 +141,7 @@ def proxied() -> Iterator[tuple[str, list[str]]]:
     _CountingDynamoDB.calls = []
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), _CountingDynamoDB)
     for upstream_url in _serving(upstream):
-        for proxy_url in _serving(serve(upstream_url, pick_port(4650), 0.0, ("id",))):
+        for proxy_url in _serving(serve(upstream_url, 0, 0.0, ("id",))):
             yield proxy_url, _CountingDynamoDB.calls
 
 
