@@ -88,8 +88,8 @@ def test_tuned_drain__takes_every_line_and_returns_once_the_quiet_window_passes(
     for line in ("START", '{"level": "INFO"}', "END"):
         worker._stderr_queue.put(line)
     started = time.monotonic()
-    assert ministack_tuned._drain_with_tuned_windows(worker, 0.05, 0.002, 0.25) == 'START\n{"level": "INFO"}\nEND'
-    assert time.monotonic() - started < 0.05  # one quiet window, not the first-line wait or the cap
+    assert ministack_tuned._drain_with_tuned_windows(worker, 2.0, 0.002, 4.0) == 'START\n{"level": "INFO"}\nEND'
+    assert time.monotonic() - started < 1.0  # one quiet window, not the first-line wait (2 s) or the cap (4 s)
     assert worker._stderr_queue.empty()
     # the original reads the same attribute, so the queue we drain is the one MiniStack fills
     assert "self._stderr_queue.get_nowait()" in inspect.getsource(ministack_tuned._original_drain)
