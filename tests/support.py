@@ -1,5 +1,6 @@
 """What every test shares: the request fixtures, one HTTP helper, and deadline-based polling."""
 
+import contextlib
 import io
 import json
 import os
@@ -40,6 +41,36 @@ def run_bootstrap(*args: str, env: dict[str, str], timeout: float) -> "subproces
         timeout=timeout,
         check=False,
     )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What ``run_cli_in_process`` saw: the fields of ``subprocess.CompletedProcess`` the tests read."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli_in_process(*args: str, env: dict[str, str]) -> CliResult:
+    """The command line's ``main`` (what ``python -m harness_cli ...`` runs) in this process, under exactly ``env``
+    (the process's environment is restored after). For unit tests of its failures: a new interpreter importing
+    boto3 costs 0.6-1 s of CPU each, and the e2e tests run the real process."""
+    from harness_cli.__main__ import main
+
+    saved, out, err = dict(os.environ), io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exited:  # argparse's usage errors
+                code = exited.code if isinstance(exited.code, int) else int(exited.code is not None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def cli_env(settings: Any) -> dict[str, str]:

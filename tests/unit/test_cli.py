@@ -2,7 +2,6 @@
 
 import os
 import socket
-import subprocess
 
 import botocore.handlers
 import pytest
@@ -11,16 +10,21 @@ from botocore.exceptions import WaiterError
 
 from bootstrap import function
 from harness_cli import __main__ as cli
-from tests.support import run_bootstrap
+from tests.support import run_bootstrap, run_cli_in_process
 
 pytestmark = pytest.mark.unit
 ROLE_NOT_READY = "The role defined for the function cannot be assumed by Lambda."
 
 
-def run_cli(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
+def _environment(tmp_path, **env: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HARNESS_"))}
     base.update(HARNESS_STATE_DIR=str(tmp_path / "state"), AWS_EC2_METADATA_DISABLED="true", **env)
-    return run_bootstrap(*args, env=base, timeout=60)
+    return base
+
+
+def run_cli(*args: str, tmp_path, **env: str):  # noqa: ANN201 - a CliResult
+    """The command line's main in this process (see ``run_cli_in_process``)."""
+    return run_cli_in_process(*args, env=_environment(tmp_path, **env))
 
 
 def closed_port() -> int:
@@ -36,8 +40,9 @@ def test_endpoint_with_nothing_answering__exit_2_naming_it(tmp_path):
     assert f"no emulator answering at {url}" in result.stderr
 
 
-def test_status_without_a_stack__exit_3(tmp_path):
-    result = run_cli("status", tmp_path=tmp_path)
+def test_status_without_a_stack__exit_3_from_the_real_process(tmp_path):
+    # The one test here that starts `python -m harness_cli` itself: its exit code is the process's
+    result = run_bootstrap("status", env=_environment(tmp_path), timeout=60)
     assert result.returncode == 3 and "no stack is up" in result.stdout
 
 

@@ -3,14 +3,14 @@
 import pytest
 
 from local_runtime.proxy import LOCAL_ONLY
-from tests.support import run_bootstrap
+from tests.support import run_cli_in_process
 
 pytestmark = pytest.mark.unit
 
 
 def _faults(tmp_path, *args: str, **env: str):
     environment = {"HARNESS_STATE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env}
-    return run_bootstrap("faults", *args, env=environment, timeout=60)
+    return run_cli_in_process("faults", *args, env=environment)
 
 
 @pytest.mark.parametrize("command", [["list"], ["clear"], ["set", "--operation", "PutItem", "--drop"]])
