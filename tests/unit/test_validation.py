@@ -4,7 +4,7 @@ import pytest
 
 from bootstrap.settings import Settings, SettingsError
 from bootstrap.validation import problems
-from tests.support import run_bootstrap
+from tests.support import run_cli_in_process
 
 pytestmark = pytest.mark.unit
 
@@ -73,7 +73,7 @@ def test_edges__pass():
 def test_cli__exit_2_one_line_and_nothing_started(arguments, tmp_path):
     # GIVEN an empty state folder; WHEN up runs with a bad setting
     env = {"HARNESS_STATE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    result = run_bootstrap("up", *arguments, env=env, timeout=60)
+    result = run_cli_in_process("up", *arguments, env=env)
     # THEN one error line, exit 2, no traceback, and no emulator was started (nothing in the state folder)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ") and arguments[1] in result.stderr
