@@ -20,6 +20,9 @@
 - **A code update spares invocations in flight and leaves no old code behind** (``ministack_workers.py``):
   MiniStack killed busy workers too (the invocation failed, 502).
 
+- **Cold starts are forked** from a process that has imported boto3 (``ministack_fork_server.py``): the same
+  execution environment MiniStack's ``subprocess.Popen`` made, without paying boto3's import each time.
+
 When the harness asks for it (``function_hooks.py``), the function's processes run ``function_startup.py``
 first (coverage, a debugger). While debugging (``up --debug``) three more patches apply, as SAM's debug mode
 does: one execution environment per function (a concurrent request waits for it instead of starting a

@@ -1,8 +1,10 @@
 """The fork server's processes behave as the ``Popen`` MiniStack made, and every doubt falls back to ``Popen``."""
 
+import inspect
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -101,6 +103,14 @@ def test_kill__ends_the_process(server, worker):
     process = _spawn(server, worker)
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=10) == -signal.SIGKILL
+
+
+def test_patched_call__ministacks_worker_spawn_still_has_the_shape_we_fork():
+    source = inspect.getsource(lambda_runtime.Worker._spawn)
+    call = source[source.index("self._proc = subprocess.Popen(") : source.index("self._stderr_queue = queue.Queue()")]
+    assert "[binary, worker_path]" in call
+    assert sorted(re.findall(r"(\w+)=", call)) == sorted(ministack_fork_server._WORKER_OPTIONS)
+    assert "return sys.executable, _PYTHON_WORKER_SCRIPT" in inspect.getsource(lambda_runtime._detect_runtime_binary)
 
 
 def test_worker_call__only_ministacks_python_worker_shape_goes_to_the_server():
