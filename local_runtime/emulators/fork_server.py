@@ -96,8 +96,8 @@ def describe_process(argv: list[str], env: dict[str, str]) -> None:
     """Make ``/proc/<pid>/cmdline`` and ``/proc/<pid>/environ`` show ``argv`` and ``env``, as an exec would:
     ``ps`` shows the worker script, and ``down`` finds the harness's owner mark in the environment.
     ``prctl(PR_SET_MM_MAP)``: the kernel's checkpoint/restore call, which needs no capability."""
-    args = b"".join(arg.encode() + b"\0" for arg in argv)
-    variables = b"".join(f"{name}={value}".encode() + b"\0" for name, value in env.items())
+    args = b"".join(os.fsencode(arg) + b"\0" for arg in argv)  # as the os module encodes them for an exec
+    variables = b"".join(os.fsencode(f"{name}={value}") + b"\0" for name, value in env.items())
     memory = ctypes.create_string_buffer(args + variables + b"\0")
     start = ctypes.addressof(memory)
     stat = open("/proc/self/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - read at once
@@ -160,7 +160,7 @@ def serve(control: socket.socket) -> tuple[dict, list[int]] | None:
                 try:
                     pid = os.fork()
                 except OSError as error:
-                    send(reply, {"error": str(error)})
+                    _send_quietly(reply, {"error": str(error)})
                     reply.close()
                     pid = None
                 if pid == 0:
