@@ -12,8 +12,15 @@ A function still gets a plain subprocess, as before, when a fork could differ fr
   ``AWS_DATA_PATH``), or it runs another interpreter;
 - the fork server failed (logged once; it is not asked again).
 
-``HARNESS_FORK_SERVER=0`` turns it off. The children stay in the emulator's process group and their
-``/proc/<pid>/environ`` is the fork server's, which carries the harness's owner mark: ``down`` stops them.
+``HARNESS_FORK_SERVER=0`` turns it off. The children stay in the emulator's process group, and their
+``/proc/<pid>/cmdline`` and ``environ`` are the worker's (``fork_server.describe_process``): ``ps`` shows
+``_worker.py``, and ``down`` finds the harness's owner mark in them.
+
+What a fork cannot give a function, where a fresh process differed: every environment of one emulator has
+the same string-hash seed (``PYTHONHASHSEED`` unset: a fresh process drew its own, so the iteration order of
+a set of strings varied between environments); boto3, botocore and their dependencies are already in
+``sys.modules`` (a bundled identical copy is not the one imported, its ``__file__`` says site-packages); and
+every botocore session of the environment reads the service models through one loader.
 """
 
 import hashlib
