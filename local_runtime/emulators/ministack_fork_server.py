@@ -8,8 +8,8 @@ CPU, paid ~60 times by the test suite and 16 times by ``up``'s prewarm. ``fork_s
 A function still gets a plain subprocess, as before, when a fork could differ from it:
 - its code folder or a layer bundles a module the fork server has loaded, with other files (its own
   boto3 or botocore: AWS would use those); the identical ``jmespath`` the project's zip bundles is fine;
-- its environment changes how the interpreter or botocore starts (``PYTHON*``, locale, ``HOME``,
-  ``AWS_DATA_PATH``), or it runs another interpreter;
+- its environment changes how the interpreter or botocore starts (``PYTHON*``, locale, ``TZ``,
+  ``HOME``, ``AWS_DATA_PATH``), or it runs another interpreter;
 - the fork server failed (logged once; it is not asked again).
 
 ``HARNESS_FORK_SERVER=0`` turns it off. The children stay in the emulator's process group, and their
@@ -42,7 +42,7 @@ from local_runtime.emulators.forked_process import ForkedProcess, text_pipes
 SWITCH = "HARNESS_FORK_SERVER"
 READY_TIMEOUT_S = 60.0  # importing boto3 on a loaded 2-core machine
 FORK_TIMEOUT_S = 10.0
-_START_VARIABLES = ("HOME", "LANG", "LC_ALL", "LC_CTYPE", "AWS_DATA_PATH")
+_START_VARIABLES = ("HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "AWS_DATA_PATH")  # read at start or import
 _WORKER_OPTIONS = {"cwd", "env", "stdin", "stdout", "stderr", "text", "bufsize"}
 logger = logging.getLogger("lambda_runtime.fork_server")
 

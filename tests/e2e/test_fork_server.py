@@ -3,7 +3,8 @@ them all.
 
 On a stack of its own (own emulator, state folder and port, started and stopped with the real command line), a
 function that counts its invocations in a module-level variable: two overlapping invocations get two environments,
-two processes forked by the server, each with its own count; a third one reuses one of them.
+two processes forked by the server, each with its own count; a third one reuses one of them. And the project's
+own function is forked too (no fidelity guard sends it back to a plain subprocess).
 """
 
 import io
@@ -46,6 +47,31 @@ def _cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
+def _parents_of_environments(state_dir: Path, function_name: str) -> set[int]:
+    """The parent of each of the function's execution environments (processes of the stack's emulator)."""
+    mark = f"AWS_LAMBDA_FUNCTION_NAME={function_name}".encode()
+    parents = set()
+    for pid in owned_processes(state_dir / "emulator.json"):
+        try:
+            if mark in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+                parents.add(int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]))
+        except OSError:
+            continue
+    return parents
+
+
+def test_the_projects_function__is_forked_too(settings, own_stack):
+    # GIVEN the project's own function (its zip bundles jmespath, identical to the fork server's)
+    outputs = own_stack["outputs"]
+    lambda_ = Clients(settings, endpoint_url=outputs["endpoint_url"])("lambda")
+    # WHEN it is invoked
+    answer = lambda_.invoke(FunctionName=outputs["function_name"], Payload=b'{"operation": "ping"}')
+    assert json.loads(answer["Payload"].read()) == "pong"
+    # THEN its execution environment is a child of the fork server
+    parents = _parents_of_environments(own_stack["state_dir"], outputs["function_name"])
+    assert len(parents) == 1 and "fork_server.py" in _cmdline(parents.pop())
+
+
 @pytest.fixture
 def own_stack(settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
     if settings.target != EMBEDDED or settings.emulator != "ministack":
@@ -58,7 +84,7 @@ def own_stack(settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
     assert up.returncode == 0, up.stderr
     seen: list[int] = []
     try:
-        yield {"outputs": json.loads((state_dir / "outputs.json").read_text()), "seen": seen}
+        yield {"outputs": json.loads((state_dir / "outputs.json").read_text()), "seen": seen, "state_dir": state_dir}
     finally:
         down = run_bootstrap("down", env=env, timeout=120)
         assert down.returncode == 0, down.stderr

@@ -156,6 +156,7 @@ def test_fallback__an_environment_that_changes_the_interpreter_or_another_runtim
     python = [sys.executable, "w.py"]
     assert "PYTHONPATH" in reason_to_start_normally(python, str(tmp_path), {"PYTHONPATH": "x"}, {}, MODULES)
     assert "AWS_DATA_PATH" in reason_to_start_normally(python, str(tmp_path), {}, {"AWS_DATA_PATH": "x"}, MODULES)
+    assert "TZ" in reason_to_start_normally(python, str(tmp_path), {"TZ": "Europe/Paris"}, {}, MODULES)
     assert "not a Python worker" in reason_to_start_normally(["node", "w.js"], str(tmp_path), {}, {}, MODULES)
 
 
