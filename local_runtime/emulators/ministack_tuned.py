@@ -20,6 +20,9 @@
 - **A code update spares invocations in flight and leaves no old code behind** (``ministack_workers.py``):
   MiniStack killed busy workers too (the invocation failed, 502).
 
+- **Cold starts are forked** from a process that has imported boto3 (``ministack_fork_server.py``): the same
+  execution environment MiniStack's ``subprocess.Popen`` made, without paying boto3's import each time.
+
 When the harness asks for it (``function_hooks.py``), the function's processes run ``function_startup.py``
 first (coverage, a debugger). While debugging (``up --debug``) three more patches apply, as SAM's debug mode
 does: one execution environment per function (a concurrent request waits for it instead of starting a
@@ -44,7 +47,7 @@ from ministack.core import lambda_runtime
 from ministack.core.responses import error_response_json
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.emulators import ministack_workers
+from local_runtime.emulators import ministack_fork_server, ministack_workers
 from local_runtime.emulators.function_hooks import DEBUG_TIMEOUT_S, STARTUP_VARIABLE, TASK_ROOT_VARIABLE
 from local_runtime.emulators.function_startup import DEBUG_PORT
 from local_runtime.emulators.update_expression import UpdateExpressionError, check
@@ -157,6 +160,7 @@ def install() -> None:
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
     dynamodb._update_item = _update_item_with_checked_expression
     ministack_workers.install()
+    ministack_fork_server.install()
     if os.environ.get(STARTUP_VARIABLE):
         lambda_runtime._PYTHON_WORKER_SCRIPT = _worker_script_with_startup(lambda_runtime._PYTHON_WORKER_SCRIPT)
     if os.environ.get(DEBUG_PORT):

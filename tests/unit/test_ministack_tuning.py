@@ -15,6 +15,12 @@ from tests.support import ROOT
 pytestmark = pytest.mark.unit
 
 
+@pytest.fixture(autouse=True)
+def no_fork_server(monkeypatch):
+    """install() would start a fork server in this test process (tested in test_fork_server.py)."""
+    monkeypatch.setenv("HARNESS_FORK_SERVER", "0")
+
+
 def test_patched_method__still_has_the_windows_we_tune():
     parameters = inspect.signature(ministack_tuned._original_drain).parameters
     assert {"first_line_wait", "idle_confirm", "hard_cap"} <= set(parameters)
