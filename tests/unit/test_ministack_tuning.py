@@ -6,13 +6,21 @@ import queue
 import time
 
 import pytest
-from ministack.core import lambda_runtime
+from ministack.core import iam_evaluator, lambda_runtime
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.emulators import ministack_tuned
+from local_runtime.emulators import ministack_fast_path, ministack_tuned
 from tests.support import ROOT
 
 pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_given_back(monkeypatch):
+    """install() also installs the fast path (ministack_fast_path.py): its names are given back after each test."""
+    for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
+        monkeypatch.setattr(module, "threading", module.threading)
+    monkeypatch.setattr(iam_evaluator, "parse_policy_document", iam_evaluator.parse_policy_document)
 
 
 def test_patched_method__still_has_the_windows_we_tune():
