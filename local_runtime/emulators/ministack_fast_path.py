@@ -15,8 +15,15 @@ Each patch keeps what a client sees (status codes, bodies, headers, logs, IAM de
   function of the document's text (MiniStack stores documents as the text sent), so the parse is cached by that
   text: an edited policy is a different text, parsed afresh; the decision is re-evaluated on every request as
   before. Callers get their own list (the statements are only read, never changed, by MiniStack).
+- **The caller's ARN is resolved when something reads it.** ``iam_evaluator.pin_request_caller`` runs for every
+  signed request and resolves its access key to a principal (credential, role, every policy, tags) only to pin
+  the principal's ARN, which ``caller_arn()`` alone reads, for SNS, SQS and AgentCore resource policies: a
+  DynamoDB call paid for it and never read it. Here the pin keeps the request as it was pinned (its headers,
+  query and a copy of its context: account, region, signature state) and ``caller_arn()`` resolves it on first
+  read, in that copied context, by MiniStack's own ``request_caller_arn``: the same ARN, or the same fallback.
 """
 
+import contextvars
 import functools
 
 from ministack.core import concurrency, iam_evaluator, lambda_runtime
@@ -41,7 +48,33 @@ def parse_policy_document_once(document: str | dict) -> list:
     return _original_parse_policy_document(document)
 
 
+_pinned_request: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("harness_pinned_request", default=None)
+_original_pin_request_caller = iam_evaluator.pin_request_caller
+_original_caller_arn = iam_evaluator.caller_arn
+
+
+def pin_request_caller_when_read(headers: dict, query_params: dict | None = None) -> None:
+    """MiniStack's pin, the principal's resolution left to ``caller_arn_resolved_when_read``."""
+    from ministack.app import AUTH  # read per call, as the original does
+
+    if not AUTH:
+        return
+    iam_evaluator._request_caller_arn.set("")  # caller_arn() falls back on "" as on an unpinned request
+    _pinned_request.set((contextvars.copy_context(), dict(headers or {}), dict(query_params or {})))
+
+
+def caller_arn_resolved_when_read() -> str:
+    pinned = _pinned_request.get()
+    if pinned is not None and not iam_evaluator._request_caller_arn.get():
+        context, headers, query_params = pinned
+        arn = context.copy().run(iam_evaluator.request_caller_arn, headers, query_params)  # a copy: any thread
+        iam_evaluator._request_caller_arn.set(arn)
+    return _original_caller_arn()
+
+
 def install() -> None:
     for module in MODULES_WITH_REUSED_THREADS:
         module.threading = threading_with_reused_threads
     iam_evaluator.parse_policy_document = parse_policy_document_once  # read by module-level name there
+    iam_evaluator.pin_request_caller = pin_request_caller_when_read  # both imported at call time by their users
+    iam_evaluator.caller_arn = caller_arn_resolved_when_read

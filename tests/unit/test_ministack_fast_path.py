@@ -1,15 +1,17 @@
 """MiniStack's warm-path patches: the names they replace keep their shapes, and what MiniStack sees is unchanged."""
 
+import ast
 import contextvars
 import inspect
 import json
 import queue
 import threading
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from ministack.core import concurrency, iam_evaluator, lambda_runtime
+from ministack.core import concurrency, iam_evaluator, lambda_runtime, responses
 from ministack.services import iam as iam_svc
 
 from local_runtime.emulators import ministack_fast_path, reused_threads
@@ -25,7 +27,8 @@ def installed(monkeypatch):
     """The fast path installed in this process, and every patched name given back afterwards."""
     for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
         monkeypatch.setattr(module, "threading", module.threading)
-    monkeypatch.setattr(iam_evaluator, "parse_policy_document", iam_evaluator.parse_policy_document)
+    for name in ("parse_policy_document", "pin_request_caller", "caller_arn"):
+        monkeypatch.setattr(iam_evaluator, name, getattr(iam_evaluator, name))
     ministack_fast_path.install()
 
 
@@ -245,3 +248,70 @@ def _decision(action: str, policies: list) -> str:
         principal_keys={},
     )
     return iam_evaluator.evaluate(ctx, policies).decision
+
+
+def test_caller_arn__read_only_through_caller_arn_and_both_names_imported_at_call_time():
+    assert "_request_caller_arn.set(request_caller_arn(headers, query_params))" in inspect.getsource(
+        ministack_fast_path._original_pin_request_caller
+    )
+    assert "return _request_caller_arn.get() or f" in inspect.getsource(ministack_fast_path._original_caller_arn)
+    package = Path(iam_evaluator.__file__).parent.parent
+    for source in package.rglob("*.py"):
+        text = source.read_text()
+        if source.name != "iam_evaluator.py":
+            assert "_request_caller_arn" not in text, source  # nobody reads the pinned value but caller_arn()
+        if "caller_arn" in text:
+            for node in ast.parse(text).body:  # module level: an import there would keep the unpatched function
+                if isinstance(node, ast.ImportFrom) and node.module == "ministack.core.iam_evaluator":
+                    assert not {"caller_arn", "pin_request_caller"} & {alias.name for alias in node.names}, source
+
+
+@pytest.fixture
+def pinning(installed, monkeypatch):
+    """AUTH on, and a record of each time MiniStack resolves the caller's ARN."""
+    import ministack.app
+
+    monkeypatch.setattr(ministack.app, "AUTH", True)
+    resolved: list = []
+    original = iam_evaluator.request_caller_arn
+    monkeypatch.setattr(iam_evaluator, "request_caller_arn", lambda *args: resolved.append(args) or original(*args))
+    return resolved
+
+
+def test_caller_arn__resolved_on_first_read_in_the_pinned_request_s_account(pinning):
+    headers = {"authorization": "AWS4-HMAC-SHA256 Credential=111111111111/20260101/us-east-1/sqs/aws4_request, ..."}
+
+    def request() -> tuple[str, str]:
+        responses.set_request_account_id("111111111111")
+        iam_evaluator.pin_request_caller(headers, {})
+        assert pinning == []  # a request that never reads it (a DynamoDB call) never pays for it
+        responses.set_request_account_id("222222222222")  # a later scope in the same request
+        return iam_evaluator.caller_arn(), iam_evaluator.caller_arn()
+
+    first, again = contextvars.Context().run(request)
+    assert first == again == "arn:aws:iam::111111111111:root"  # the pinned request's root, as pinned eagerly
+    assert len(pinning) == 1
+    eager = contextvars.Context().run(_eager_arn, headers)
+    assert first == eager
+
+
+def _eager_arn(headers: dict) -> str:
+    responses.set_request_account_id("111111111111")
+    ministack_fast_path._original_pin_request_caller(headers, {})
+    responses.set_request_account_id("222222222222")
+    return ministack_fast_path._original_caller_arn()
+
+
+def test_caller_arn__unpinned_or_auth_off_is_the_account_root_as_before(pinning, monkeypatch):
+    import ministack.app
+
+    assert contextvars.Context().run(iam_evaluator.caller_arn) == "arn:aws:iam::000000000000:root"
+    monkeypatch.setattr(ministack.app, "AUTH", False)
+    headers = {"authorization": "AWS4-HMAC-SHA256 Credential=111111111111/20260101/us-east-1/sqs/aws4_request"}
+
+    def request() -> str:
+        iam_evaluator.pin_request_caller(headers, {})
+        return iam_evaluator.caller_arn()
+
+    assert contextvars.Context().run(request) == "arn:aws:iam::000000000000:root"
+    assert pinning == []

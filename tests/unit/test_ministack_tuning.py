@@ -20,7 +20,8 @@ def _fast_path_given_back(monkeypatch):
     """install() also installs the fast path (ministack_fast_path.py): its names are given back after each test."""
     for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
         monkeypatch.setattr(module, "threading", module.threading)
-    monkeypatch.setattr(iam_evaluator, "parse_policy_document", iam_evaluator.parse_policy_document)
+    for name in ("parse_policy_document", "pin_request_caller", "caller_arn"):
+        monkeypatch.setattr(iam_evaluator, name, getattr(iam_evaluator, name))
 
 
 def test_patched_method__still_has_the_windows_we_tune():
