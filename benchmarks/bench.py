@@ -16,6 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
+import keepalive  # benchmarks/, the script's own folder
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ from bootstrap.clients import Clients  # noqa: E402
 from bootstrap.settings import Settings  # noqa: E402
 from local_runtime.emulators.process import pick_port  # noqa: E402
 from tests.docker_targets import compose_stack  # noqa: E402
-from tests.support import Api, burst_creates  # noqa: E402
+from tests.support import Api, BurstResult  # noqa: E402
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -78,6 +79,22 @@ def measure_latency(api_url: str, key: str, dynamodb, table: str, count: int) ->
             timed(lambda: dynamodb.get_item(TableName=table, Key={"id": {"S": "bench-read"}})) for _ in range(count)
         ],
     }
+
+
+def burst_creates(api: Api, count: int, clients: int, prefix: str) -> BurstResult:
+    """``tests.support.burst_creates`` with the cheap client of ``keepalive.py`` for the timed part: ``count``
+    creates from ``clients`` threads; then (untimed) every 2xx must read back."""
+    ids = [f"{prefix}-{index}" for index in range(count)]
+    bodies = [{"operation": "create", "payload": {"Item": {"id": item_id, "n": n}}} for n, item_id in enumerate(ids)]
+    done = keepalive.burst(api.url, api.key, bodies, clients)
+    written = [item_id for item_id, status in zip(ids, done.statuses, strict=True) if 200 <= status < 300]
+    lost = [
+        item_id
+        for item_id in written
+        if api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}).status_code
+        != 200
+    ]
+    return BurstResult(done.statuses, done.latencies_s, done.seconds, lost)
 
 
 def measure_load(api: Api, requests_total: int, clients: int, label: str) -> None:

@@ -47,7 +47,7 @@ from ministack.core import lambda_runtime
 from ministack.core.responses import error_response_json
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.emulators import ministack_fork_server, ministack_workers
+from local_runtime.emulators import ministack_fast_path, ministack_fork_server, ministack_workers
 from local_runtime.emulators.function_hooks import DEBUG_TIMEOUT_S, STARTUP_VARIABLE, TASK_ROOT_VARIABLE
 from local_runtime.emulators.function_startup import DEBUG_PORT
 from local_runtime.emulators.update_expression import UpdateExpressionError, check
@@ -160,6 +160,7 @@ def install() -> None:
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
     dynamodb._update_item = _update_item_with_checked_expression
     ministack_workers.install()
+    ministack_fast_path.install()
     ministack_fork_server.install()
     if os.environ.get(STARTUP_VARIABLE):
         lambda_runtime._PYTHON_WORKER_SCRIPT = _worker_script_with_startup(lambda_runtime._PYTHON_WORKER_SCRIPT)

@@ -6,19 +6,24 @@ import queue
 import time
 
 import pytest
-from ministack.core import lambda_runtime
+from ministack.core import iam_evaluator, lambda_runtime
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.emulators import ministack_tuned
+from local_runtime.emulators import ministack_fast_path, ministack_tuned
 from tests.support import ROOT
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(autouse=True)
-def no_fork_server(monkeypatch):
-    """install() would start a fork server in this test process (tested in test_fork_server.py)."""
+def no_fork_server_and_fast_path_given_back(monkeypatch):
+    """install() would start a fork server in this test process (tested in test_fork_server.py); it also installs
+    the fast path (ministack_fast_path.py): its names are given back after each test."""
     monkeypatch.setenv("HARNESS_FORK_SERVER", "0")
+    for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
+        monkeypatch.setattr(module, "threading", module.threading)
+    for name in ("parse_policy_document", "pin_request_caller", "caller_arn"):
+        monkeypatch.setattr(iam_evaluator, name, getattr(iam_evaluator, name))
 
 
 def test_patched_method__still_has_the_windows_we_tune():
