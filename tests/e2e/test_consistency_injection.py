@@ -16,8 +16,7 @@ from bootstrap.target import TargetError
 from tests.e2e.conftest import extra_stack_settings
 from tests.support import Api, poll
 
-# One worker sets the module's stale stack up (tox runs pytest-xdist with --dist loadgroup).
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("stale-stack")]
+pytestmark = pytest.mark.e2e
 WINDOW_MS = 1500
 
 

@@ -16,8 +16,7 @@ from bootstrap.target import TargetError
 from local_runtime.fault_rules import AWS_ERRORS
 from tests.support import Api, api_after_up, mark_gap, poll, run_cli
 
-# One worker sets the session's fault stack up for all of them (tox runs pytest-xdist with --dist loadgroup).
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("fault-stack")]
+pytestmark = pytest.mark.e2e
 THROTTLING = [code for code, (status, _, _) in AWS_ERRORS.items() if status == 400]
 UNAVAILABLE = [code for code, (status, _, _) in AWS_ERRORS.items() if status >= 500]
 
