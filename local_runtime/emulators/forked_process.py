@@ -45,16 +45,21 @@ class ForkedProcess:
 
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._waiting:
+        if not self._waiting.acquire(timeout=-1 if timeout is None else timeout):  # another thread is waiting
+            raise subprocess.TimeoutExpired(self.args, timeout)
+        try:
             if self.returncode is None and not self._wait_for_exit(deadline):
                 raise subprocess.TimeoutExpired(self.args, timeout)
+        finally:
+            self._waiting.release()
         return self.returncode
 
     def send_signal(self, number: int) -> None:
-        if self.poll() is None:
+        pidfd = self._pidfd  # another thread's wait may close it meanwhile: then the process has exited
+        if self.poll() is None and pidfd is not None:
             try:
-                signal.pidfd_send_signal(self._pidfd, number)
-            except ProcessLookupError:
+                signal.pidfd_send_signal(pidfd, number)
+            except (ProcessLookupError, OSError):
                 pass
 
     def terminate(self) -> None:
@@ -87,5 +92,13 @@ class ForkedProcess:
 
 
 def _readable(source, deadline: float | None) -> bool:
+    """Whether ``source`` (a socket or an fd) is readable before ``deadline`` (None: wait). ``poll``, not
+    ``select``: an emulator with a few hundred environments holds fd numbers above select's limit of 1024."""
     timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-    return bool(select.select([source], [], [], timeout)[0])
+    poller = select.poll()
+    poller.register(source, select.POLLIN)
+    return bool(poller.poll(None if timeout is None else timeout * 1000))
+
+
+def readable_within(source, timeout: float) -> bool:
+    return _readable(source, time.monotonic() + timeout)

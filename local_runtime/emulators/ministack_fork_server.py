@@ -26,7 +26,6 @@ every botocore session of the environment reads the service models through one l
 import hashlib
 import logging
 import os
-import select
 import socket
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 from ministack.core import lambda_runtime
 
 from local_runtime.emulators import fork_server
-from local_runtime.emulators.forked_process import ForkedProcess, text_pipes
+from local_runtime.emulators.forked_process import ForkedProcess, readable_within, text_pipes
 
 SWITCH = "HARNESS_FORK_SERVER"
 READY_TIMEOUT_S = 60.0  # importing boto3 on a loaded 2-core machine
@@ -80,18 +79,28 @@ class ForkServer:
             return None
         try:
             reason = self._reason_to_start_normally(argv, cwd, env)
-            if reason is None:
-                return self._fork(argv, cwd, env)
+        except OSError as error:  # this function's folder (a dangling link, no permission): this one only
+            reason = f"its code could not be compared with the server's modules: {error}"
+        except Exception as error:  # noqa: BLE001 - the server itself: the invocation goes on without it
+            self._give_up(error)
+            return None
+        if reason is not None:
             logger.info("fork server: %s starts as a subprocess: %s", cwd, reason)
+            return None
+        try:
+            return self._fork(argv, cwd, env)
         except Exception as error:  # noqa: BLE001 - whatever it is, the invocation goes on without the server
-            self.failure = f"{type(error).__name__}: {error}"
-            logger.warning("fork server failed, execution environments start as subprocesses: %s", self.failure)
+            self._give_up(error)
         return None
+
+    def _give_up(self, error: Exception) -> None:
+        self.failure = f"{type(error).__name__}: {error}"
+        logger.warning("fork server failed, execution environments start as subprocesses: %s", self.failure)
 
     def _reason_to_start_normally(self, argv: list[str], cwd: str, env: dict[str, str]) -> str | None:
         with self._lock:
             if self.modules is None:
-                if not select.select([self._control], [], [], READY_TIMEOUT_S)[0]:
+                if not readable_within(self._control, READY_TIMEOUT_S):
                     raise ForkServerError(f"not ready after {READY_TIMEOUT_S:.0f} s")
                 hello, _fds = fork_server.receive(self._control)
                 if hello is None:
@@ -115,7 +124,7 @@ class ForkServer:
                 server_reply.close()
                 for fd in (child_stdin, child_stdout, child_stderr):
                     os.close(fd)
-            if not select.select([reply], [], [], FORK_TIMEOUT_S)[0]:
+            if not readable_within(reply, FORK_TIMEOUT_S):
                 raise ForkServerError(f"no fork after {FORK_TIMEOUT_S:.0f} s")
             answer, fds = fork_server.receive(reply, max_fds=1)
             if answer is None or "pid" not in answer:
@@ -192,6 +201,9 @@ def is_python_worker(args: object, options: dict) -> bool:
     """``Worker._spawn``'s call: ``Popen([binary, worker_path], cwd=, env=, 3 × PIPE, text=True, bufsize=1)``."""
     return (
         isinstance(args, list)
+        and len(args) == 2
+        and args[0] == sys.executable  # a Node.js worker has the same call: it must not wait for the server
+        and str(args[1]).endswith(".py")
         and set(options) == _WORKER_OPTIONS
         and all(options[stream] == subprocess.PIPE for stream in ("stdin", "stdout", "stderr"))
         and options["text"] is True

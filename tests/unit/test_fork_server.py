@@ -4,6 +4,7 @@ import inspect
 import json
 import logging
 import os
+import resource
 import re
 import shutil
 import signal
@@ -15,7 +16,7 @@ import pytest
 from ministack.core import lambda_runtime
 
 from local_runtime.emulators import ministack_fork_server
-from local_runtime.emulators.forked_process import ForkedProcess
+from local_runtime.emulators.forked_process import ForkedProcess, readable_within
 from local_runtime.emulators.ministack_fork_server import ForkServer, is_python_worker, reason_to_start_normally
 from tests.support import poll
 
@@ -122,7 +123,9 @@ def test_patched_call__ministacks_worker_spawn_still_has_the_shape_we_fork():
 
 def test_worker_call__only_ministacks_python_worker_shape_goes_to_the_server():
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-    assert is_python_worker(["py", "w.py"], {"cwd": "c", "env": {}, "text": True, "bufsize": 1, **pipes})
+    worker = {"cwd": "c", "env": {}, "text": True, "bufsize": 1, **pipes}
+    assert is_python_worker([sys.executable, "w.py"], worker)
+    assert not is_python_worker(["node", "w.mjs"], worker)  # same call for Node.js: never waits for the server
     provided = {"cwd": "c", "env": {}, "stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE}
     assert not is_python_worker(["bootstrap"], {**provided, "stderr": subprocess.STDOUT})
 
@@ -185,3 +188,22 @@ def test_switch__off_leaves_ministack_alone(monkeypatch):
     monkeypatch.setattr(lambda_runtime, "subprocess", subprocess)
     ministack_fork_server.install()
     assert lambda_runtime.subprocess is subprocess
+
+
+def test_readable__fd_numbers_above_select_s_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 1500:
+        pytest.skip(f"this process may not open fd 1500 (hard limit {hard})")
+    if soft != resource.RLIM_INFINITY and soft <= 1500:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 4096, hard))
+    # GIVEN a pipe whose read end has an fd number above 1024 (an emulator with hundreds of environments)
+    read_end, write_end = os.pipe()
+    high = os.dup2(read_end, 1500)
+    try:
+        # WHEN nothing was written, THEN not readable; once written, readable
+        assert not readable_within(high, 0.01)
+        os.write(write_end, b"x")
+        assert readable_within(high, 1.0)
+    finally:
+        for fd in (read_end, write_end, high):
+            os.close(fd)
