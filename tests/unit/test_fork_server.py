@@ -4,8 +4,8 @@ import inspect
 import json
 import logging
 import os
-import resource
 import re
+import resource
 import shutil
 import signal
 import subprocess
