@@ -53,12 +53,27 @@ _SESSIONS_LOCK = threading.Lock()
 _SESSIONS_KEPT = 8
 
 
+def _file_version(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(os.path.expanduser(path))
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
 def _session_key() -> tuple:
     """What two sessions made at different moments could differ by: the thread (a session is not thread-safe),
-    the AWS_* environment (profile, credentials, config files, region) and botocore's built-in handlers (moto
-    and the unit tests add theirs)."""
+    the AWS_* environment (profile, credentials, region, which config files), the home folder and the config
+    and credentials files themselves (a session reads them once), and botocore's built-in handlers (moto and
+    the unit tests add theirs)."""
     aws_environment = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_")))
-    return threading.get_ident(), aws_environment, tuple(botocore.handlers.BUILTIN_HANDLERS)
+    files = (
+        os.environ.get("AWS_CONFIG_FILE", "~/.aws/config"),
+        os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    )
+    homes = (os.environ.get("HOME"), os.environ.get("USERPROFILE"))
+    versions = tuple(_file_version(path) for path in files)
+    return threading.get_ident(), aws_environment, homes, versions, tuple(botocore.handlers.BUILTIN_HANDLERS)
 
 
 def shared_session() -> boto3.session.Session:
