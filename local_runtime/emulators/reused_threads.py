@@ -46,6 +46,7 @@ class _KeptThreads:
     def _serve(self, work: Any) -> None:
         while work is not None:
             work()
+            work = None  # not held while idle: the last task's target, arguments and result can be freed
             work = self._next()
 
     def _next(self) -> Any:
@@ -103,6 +104,7 @@ class ReusedThread:
             threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), thread)))
         finally:
             thread.name, _running.handle = KEPT_NAME, None
+            self._target, self._args, self._kwargs = None, (), {}  # as threading.Thread drops them once run
             self._done.set()  # a BaseException (SystemExit) ends the kept thread too, as it would have ended this one
 
     def join(self, timeout: float | None = None) -> None:
