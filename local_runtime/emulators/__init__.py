@@ -87,5 +87,9 @@ def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
 
 
 def stop(settings: Settings) -> EmulatorRecord | None:
-    """Stop the emulator ``up`` started (and every process it spawned). Returns what was stopped."""
-    return stop_recorded(_record_path(settings))
+    """Stop the emulator ``up`` started (and every process it spawned); then clear its scratch files. Returns what
+    was stopped."""
+    stopped = stop_recorded(_record_path(settings))
+    if stopped is not None and stopped.name in AVAILABLE:
+        _backend(stopped.name).after_stop(settings.state_dir)
+    return stopped

@@ -88,6 +88,10 @@ def prepare(state_dir: Path) -> None:
     _ensure_dynamodb_local(state_dir)
 
 
+def after_stop(_state_dir: Path) -> None:
+    """Nothing to clear for LocalStack (``ministack.after_stop`` is MiniStack's)."""
+
+
 def _python_312_or_newer() -> str:
     candidates = [os.environ.get("HARNESS_LOCALSTACK_PYTHON", ""), "python3.13", "python3.12"]
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))

@@ -1,14 +1,27 @@
 """MiniStack: a pure-Python AWS emulator that runs Lambda functions as local processes (no Docker)."""
 
+import shutil
 import sys
 from pathlib import Path
 
 HEALTH_PATH = "/_ministack/health"
 DEFAULT_PORT = 4566
+SCRATCH_FOLDER = "ministack-tmp"  # its TMPDIR: the execution environments' folders
+ENVIRONMENT_PREFIX = "ministack-lambda-"  # MiniStack's prefix for an execution environment's folder
+SHARED_CODE_FOLDER = "harness-code"  # ministack_shared_code.py's unzipped copies
 
 
-def prepare(_state_dir: Path) -> None:
-    """Nothing to do: MiniStack is a dependency of the project."""
+def prepare(state_dir: Path) -> None:
+    """MiniStack is a dependency of the project; only what a stopped emulator left in the scratch folder goes."""
+    after_stop(state_dir)
+
+
+def after_stop(state_dir: Path) -> None:
+    """Delete the execution environments' folders and the shared code copies (``ministack_shared_code.py``) in
+    the scratch folder: MiniStack leaves every environment's folder behind when it is stopped by a signal."""
+    scratch = state_dir / SCRATCH_FOLDER
+    for leftover in [*scratch.glob(f"{ENVIRONMENT_PREFIX}*"), scratch / SHARED_CODE_FOLDER]:
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def command(_state_dir: Path) -> list[str]:
@@ -18,7 +31,7 @@ def command(_state_dir: Path) -> list[str]:
 
 def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> dict[str, str]:
     """MiniStack's settings: loopback only, our region, IAM enforced, its scratch files under ``.stack/``."""
-    scratch = state_dir / "ministack-tmp"
+    scratch = state_dir / SCRATCH_FOLDER
     scratch.mkdir(parents=True, exist_ok=True)
     return {
         "GATEWAY_PORT": str(port),

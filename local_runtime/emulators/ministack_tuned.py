@@ -22,6 +22,8 @@
 
 - **Cold starts are forked** from a process that has imported boto3 (``ministack_fork_server.py``): the same
   execution environment MiniStack's ``subprocess.Popen`` made, without paying boto3's import each time.
+- **One unzipped copy of each code version** serves all its execution environments, as ``/var/task`` does on AWS
+  (``ministack_shared_code.py``): MiniStack unzipped the code again for every cold start.
 
 When the harness asks for it (``function_hooks.py``), the function's processes run ``function_startup.py``
 first (coverage, a debugger). While debugging (``up --debug``) three more patches apply, as SAM's debug mode
@@ -47,7 +49,12 @@ from ministack.core import lambda_runtime
 from ministack.core.responses import error_response_json
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.emulators import ministack_fast_path, ministack_fork_server, ministack_workers
+from local_runtime.emulators import (
+    ministack_fast_path,
+    ministack_fork_server,
+    ministack_shared_code,
+    ministack_workers,
+)
 from local_runtime.emulators.function_hooks import DEBUG_TIMEOUT_S, STARTUP_VARIABLE, TASK_ROOT_VARIABLE
 from local_runtime.emulators.function_startup import DEBUG_PORT
 from local_runtime.emulators.update_expression import UpdateExpressionError, check
@@ -162,6 +169,7 @@ def install() -> None:
     ministack_workers.install()
     ministack_fast_path.install()
     ministack_fork_server.install()
+    ministack_shared_code.install()
     if os.environ.get(STARTUP_VARIABLE):
         lambda_runtime._PYTHON_WORKER_SCRIPT = _worker_script_with_startup(lambda_runtime._PYTHON_WORKER_SCRIPT)
     if os.environ.get(DEBUG_PORT):

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.unit
 @pytest.fixture(autouse=True)
 def no_fork_server_and_fast_path_given_back(monkeypatch):
     """install() would start a fork server in this test process (tested in test_fork_server.py); it also installs
-    the fast path (ministack_fast_path.py): its names are given back after each test."""
+    the fast path (ministack_fast_path.py) and the shared code copies: their names are given back after each test."""
     monkeypatch.setenv("HARNESS_FORK_SERVER", "0")
+    monkeypatch.setattr(lambda_runtime, "zipfile", lambda_runtime.zipfile)  # ministack_shared_code.py's
     for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
         monkeypatch.setattr(module, "threading", module.threading)
     for name in ("parse_policy_document", "pin_request_caller", "caller_arn"):
