@@ -101,4 +101,3 @@ def install() -> None:
     lambda_runtime.zipfile = SimpleNamespace(
         ZipFile=SharedCodeZipFile, BadZipFile=zipfile.BadZipFile, LargeFileError=zipfile.LargeZipFile
     )
-
