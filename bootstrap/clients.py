@@ -2,10 +2,12 @@
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Any
 
 import boto3
+import botocore.client
 import botocore.handlers
 import botocore.loaders
 import botocore.session
@@ -127,3 +129,32 @@ class Clients:
         if service == "apigateway" and not self.settings.is_emulated:
             quota.register(client)
         return client
+
+
+def share_client_classes_process_wide() -> None:
+    """For every client, botocore builds a new service model (so each client builds its operation models again on
+    its first calls) and a new client class (one method per operation: ~120 for API Gateway). From now on in this
+    process a model is built once per loader, service and API version, and a class once per session's event
+    handlers and model. For the test suite, which makes thousands of clients: a quarter of the moto-backed unit
+    tests' time went to making them (py-spy)."""
+    creator = botocore.client.ClientCreator
+    build_model, build_class = creator._load_service_model, creator._create_client_class
+    models: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loader -> (service, version) -> model
+    classes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event emitter -> model -> class
+    lock = threading.Lock()
+
+    def shared_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
+        with lock:
+            made = models.setdefault(self._loader, {})
+            if (service_name, api_version) not in made:
+                made[service_name, api_version] = build_model(self, service_name, api_version)
+            return made[service_name, api_version]
+
+    def shared_class(self: Any, service_name: str, service_model: Any) -> type:
+        with lock:
+            made = classes.setdefault(self._event_emitter, {})
+            if service_model not in made:
+                made[service_model] = build_class(self, service_name, service_model)
+            return made[service_model]
+
+    creator._load_service_model, creator._create_client_class = shared_model, shared_class

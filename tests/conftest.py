@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bootstrap.clients import share_service_models_process_wide
+from bootstrap.clients import share_client_classes_process_wide, share_service_models_process_wide
 from bootstrap.settings import DEFAULT_STACK, EMBEDDED, PROJECT_ROOT, Settings
 from tests.conformance import Recorder, output_dir, session_target
 from tests.coverage_report import subprocess_context
@@ -29,8 +29,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # moto, boto3's default session and every fixture make sessions of their own: one loader parses each service
-# model once per test process instead of once per session (a third of the unit tests' time otherwise).
+# model once per test process instead of once per session (a third of the unit tests' time otherwise), and each
+# service's model and client class are built once, not once per client (a quarter of the rest).
 share_service_models_process_wide()
+share_client_classes_process_wide()
 
 TARGET_MARKERS = ("unit", "e2e", "aws")
 

@@ -2,7 +2,10 @@
 
 import os
 
+import boto3
+import botocore.exceptions
 import pytest
+from botocore.stub import Stubber
 
 from bootstrap.clients import shared_session
 
@@ -46,3 +49,21 @@ def test_another_profile__another_session(home, monkeypatch):
     first = shared_session()
     monkeypatch.setenv("AWS_PROFILE", "b")
     assert shared_session() is not first and shared_session().region_name == "sa-east-1"
+
+
+def test_client_classes_shared__per_session_handlers_and_each_client_keeps_its_own_events(home, monkeypatch):
+    """tests/conftest.py shares client classes and models process-wide (share_client_classes_process_wide)."""
+    _region(home, "eu-west-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no credentials anywhere, and no look on the network
+    session = boto3.session.Session()
+    first, second = session.client("dynamodb"), session.client("dynamodb")
+    assert type(first) is type(second) and first.meta.service_model is second.meta.service_model
+    # another session, another set of handlers: its own class (a handler may add methods to the class)
+    assert type(boto3.session.Session().client("dynamodb")) is not type(first)
+    # what a test attaches to one client (a Stubber, say) stays on that client
+    with Stubber(first) as stubbed:
+        stubbed.add_response("list_tables", {"TableNames": ["only-the-stubbed-client"]})
+        assert first.list_tables()["TableNames"] == ["only-the-stubbed-client"]
+        assert first.meta.events is not second.meta.events
+        with pytest.raises(botocore.exceptions.NoCredentialsError):
+            second.list_tables()  # not stubbed: it goes on to sign the request, and finds no credentials
