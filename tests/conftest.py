@@ -69,6 +69,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and os.environ.get("HARNESS_SUITE_PHASE"):
+        # tox runs the unit tests, then the e2e ones: a path given to `tox -e py -- PATH` holds one kind only.
+        session.exitstatus = pytest.ExitCode.OK
     if worker_id(session.config) is not None:  # the controller saves what every worker recorded
         session.config.workeroutput["conformance"] = json.dumps(_conformance.results)
         return

@@ -1,13 +1,16 @@
 """Coverage of handler/ and bootstrap/: e2e alone, unit alone, combined; and the e2e floor for handler/.
 
-Run after the suite (tox's ``commands_post``): ``python tests/coverage_report.py --e2e-handler-floor 95``.
-Where the lines were run is told by coverage's contexts:
+Run after the suite (tox's ``coverage`` env): ``python tests/coverage_report.py --runs unit e2e --e2e-handler-floor 92``
+combines the data files of tox's ``unit`` and ``e2e`` runs (``.coverage-data/<run>``, ``COVERAGE_FILE``) and reports.
+Where the lines were run is told by coverage's static contexts (per process, free at run time; per-test contexts
+cost a tenth of the unit tests' time and are not supported by coverage's faster ``sys.monitoring`` core):
 
-- ``tests/unit/...|setup|run|teardown`` and ``tests/e2e/...``: the test process (pytest-cov's ``--cov-context=test``);
+- ``unit`` / ``e2e``: the test processes of tox's unit run and of its e2e run (``[run] context``, from
+  ``HARNESS_COVERAGE_CONTEXT``, which tox sets for each run);
 - ``unit-subprocess`` / ``e2e-subprocess``: a command-line process a unit or e2e test started
   (``[run] patch = subprocess``; ``subprocess_context`` gives it its test's kind);
 - ``e2e-function``: the function's processes under the emulator (``local_runtime/emulators/function_startup.py``);
-- empty: importing modules while pytest collects the tests, counted for both.
+- empty: a pytest run outside tox's, counted as unit.
 
 Exit 1 when handler/'s e2e-alone figure is below the floor, where the e2e tests ran on an embedded emulator
 (whose function processes run here and so are measured).
@@ -28,10 +31,11 @@ from local_runtime.emulators import AVAILABLE  # noqa: E402
 from local_runtime.emulators.function_startup import COVERAGE_CONTEXT, changed_coverage_config  # noqa: E402
 
 PACKAGES = ("handler", "bootstrap")
+DATA_DIR = ROOT / ".coverage-data"
 # Context patterns (regular expressions, searched) for each column.
 COLUMNS = {
-    "e2e alone": [r"^(?!tests/unit/|unit-)"],
-    "unit alone": [r"^(tests/unit/|unit-|$)"],
+    "e2e alone": [r"^e2e"],
+    "unit alone": [r"^(unit|$)"],
     "combined": None,
 }
 
@@ -62,7 +66,7 @@ def _print(table: dict[str, dict[str, float | None]]) -> None:
 def _floor_applies(contexts: set[str]) -> str | None:
     """Why the e2e floor is not checked here, or None when it is."""
     settings = Settings.from_env()
-    if not any(context.startswith("tests/e2e/") for context in contexts):
+    if not any(context.startswith("e2e") for context in contexts):
         return "no e2e test ran"
     if settings.target != EMBEDDED or settings.emulator not in AVAILABLE:
         return f"the function ran elsewhere ({settings.target} {settings.emulator}), out of coverage's reach"
@@ -74,15 +78,16 @@ def _floor_applies(contexts: set[str]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--e2e-handler-floor", type=float, default=0.0, help="fail below this handler/ e2e %%")
+    parser.add_argument("--runs", nargs="+", default=["unit", "e2e"], help="tox runs whose data to combine")
     args = parser.parse_args(argv)
     if "--cov" not in os.environ.get("PYTEST_ADDOPTS", ""):
         print("coverage: not measured in this run (tox's test environments measure it: PYTEST_ADDOPTS=--cov ...)")
         return 0  # and the data of an earlier run is not reported as this one's
-    measured = coverage.Coverage(config_file=str(ROOT / "pyproject.toml"))
-    data_file = Path(measured.config.data_file)
-    measured.load()
-    if any(data_file.parent.glob(data_file.name + ".*")):  # written after pytest-cov combined (or without it)
-        measured.combine(keep=False)
+    measured = coverage.Coverage(config_file=str(ROOT / "pyproject.toml"), data_file=str(DATA_DIR / "combined"))
+    measured.erase()
+    runs = [str(DATA_DIR / run) for run in args.runs if (DATA_DIR / run).exists()]
+    if runs:
+        measured.combine(runs, keep=True)  # kept: each run's file stays its run's until that run is repeated
         measured.save()
     contexts = set(measured.get_data().measured_contexts())
     if not contexts:
