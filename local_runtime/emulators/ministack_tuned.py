@@ -52,6 +52,7 @@ from ministack.services import apigateway_v1, dynamodb, lambda_svc
 from local_runtime.emulators import (
     ministack_fast_path,
     ministack_fork_server,
+    ministack_server,
     ministack_shared_code,
     ministack_workers,
 )
@@ -182,4 +183,4 @@ if __name__ == "__main__":
     install()
     from ministack.app import main
 
-    main()
+    ministack_server.serve(main)
