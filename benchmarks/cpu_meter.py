@@ -53,7 +53,7 @@ def describe(before: GroupCpu, after: GroupCpu, client_s: float, requests: int) 
 
     emulator, functions = after.leader_s - before.leader_s, after.others_s - before.others_s
     return (
-        f"CPU per request: emulator {per_request(emulator)} ms, its other processes (execution environments, fork "
+        f"per request: emulator {per_request(emulator)} ms, its other processes (execution environments, fork "
         f"server) {per_request(functions)} ms, this client {per_request(client_s)} ms; "
         f"processes in the emulator's group {before.processes} -> {after.processes}"
     )

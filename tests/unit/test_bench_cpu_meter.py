@@ -36,5 +36,5 @@ def test_group_cpu__leader_alone_others_with_what_they_reaped(tmp_path):
 def test_describe__milliseconds_per_request_and_the_process_count():
     before, after = cpu_meter.GroupCpu(1.0, 2.0, 18), cpu_meter.GroupCpu(2.2, 3.5, 18)
     line = cpu_meter.describe(before, after, client_s=0.15, requests=300)
-    assert line.startswith("CPU per request: emulator 4.00 ms, its other processes")
+    assert line.startswith("per request: emulator 4.00 ms, its other processes")
     assert "server) 5.00 ms, this client 0.50 ms;" in line and line.endswith("group 18 -> 18")
