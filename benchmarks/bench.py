@@ -16,7 +16,8 @@ import time
 import uuid
 from pathlib import Path
 
-import keepalive  # benchmarks/, the script's own folder
+import cpu_meter  # benchmarks/, the script's own folder
+import keepalive
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bootstrap.clients import Clients  # noqa: E402
 from bootstrap.settings import Settings  # noqa: E402
-from local_runtime.emulators.process import pick_port  # noqa: E402
+from local_runtime.emulators.process import EmulatorRecord, pick_port  # noqa: E402
 from tests.docker_targets import compose_stack  # noqa: E402
 from tests.support import Api, BurstResult  # noqa: E402
 
@@ -81,12 +82,19 @@ def measure_latency(api_url: str, key: str, dynamodb, table: str, count: int) ->
     }
 
 
-def burst_creates(api: Api, count: int, clients: int, prefix: str) -> BurstResult:
+def burst_creates(api: Api, count: int, clients: int, prefix: str, emulator_pid: int | None) -> tuple[BurstResult, str]:
     """``tests.support.burst_creates`` with the cheap client of ``keepalive.py`` for the timed part: ``count``
-    creates from ``clients`` threads; then (untimed) every 2xx must read back."""
+    creates from ``clients`` threads; then (untimed) every 2xx must read back. Also the timed part's CPU per
+    request (``cpu_meter.py``) when the emulator runs here."""
     ids = [f"{prefix}-{index}" for index in range(count)]
     bodies = [{"operation": "create", "payload": {"Item": {"id": item_id, "n": n}}} for n, item_id in enumerate(ids)]
+    group_before = cpu_meter.group_cpu(emulator_pid) if emulator_pid else None
+    client_before = cpu_meter.own_cpu_s()
     done = keepalive.burst(api.url, api.key, bodies, clients)
+    client_s = cpu_meter.own_cpu_s() - client_before
+    cpu = ""
+    if group_before is not None:
+        cpu = cpu_meter.describe(group_before, cpu_meter.group_cpu(emulator_pid), client_s, count)
     written = [item_id for item_id, status in zip(ids, done.statuses, strict=True) if 200 <= status < 300]
     lost = [
         item_id
@@ -94,12 +102,14 @@ def burst_creates(api: Api, count: int, clients: int, prefix: str) -> BurstResul
         if api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}).status_code
         != 200
     ]
-    return BurstResult(done.statuses, done.latencies_s, done.seconds, lost)
+    return BurstResult(done.statuses, done.latencies_s, done.seconds, lost), cpu
 
 
-def measure_load(api: Api, requests_total: int, clients: int, label: str) -> None:
-    """A burst of creates; every 2xx create must read back. Prints throughput, latency, errors, losses."""
-    result = burst_creates(api, requests_total, clients, f"load-{label}-{uuid.uuid4().hex[:8]}")
+def measure_load(api: Api, requests_total: int, clients: int, label: str, emulator_pid: int | None) -> None:
+    """A burst of creates; every 2xx create must read back. Prints throughput, latency, errors, losses, and the
+    CPU each request cost when the emulator runs here."""
+    prefix = f"load-{label}-{uuid.uuid4().hex[:8]}"
+    result, cpu = burst_creates(api, requests_total, clients, prefix, emulator_pid)
     other = sorted({status for status in result.statuses if not 200 <= status < 300 and status < 500})
     print(
         f"{label}: {requests_total} creates from {clients} clients in {result.seconds:.2f} s = "
@@ -107,6 +117,8 @@ def measure_load(api: Api, requests_total: int, clients: int, label: str) -> Non
         f"lost writes: {len(result.lost)}"
     )
     print(f"{label + ' latency':<24} {summary(result.latencies_s)}")
+    if cpu:
+        print(f"{label + ' CPU':<24} {cpu}")
 
 
 # Measure the emulated path itself, not the usage plan's (deliberately low) default throttle.
@@ -118,7 +130,7 @@ UNTHROTTLED = {
 }
 
 
-def measure(settings: Settings, outputs: dict, args: argparse.Namespace) -> None:
+def measure(settings: Settings, outputs: dict, args: argparse.Namespace, emulator_pid: int | None = None) -> None:
     """Latency through the API next to a direct GetItem, then a cold and a warm burst."""
     dynamodb = Clients(settings, endpoint_url=outputs["endpoint_url"])("dynamodb")
     series = measure_latency(outputs["api_url"], outputs["api_key"], dynamodb, outputs["table_name"], args.requests)
@@ -129,9 +141,9 @@ def measure(settings: Settings, outputs: dict, args: argparse.Namespace) -> None
     api = Api(outputs["api_url"], outputs["api_key"])
     # First burst: without prewarming, the emulator starts one execution environment per concurrent request
     # (cold starts); `up` prewarms HARNESS_PREWARM of them (default 16), so the first burst finds them warm.
-    measure_load(api, args.requests, args.clients, "first burst after up")
+    measure_load(api, args.requests, args.clients, "first burst after up", emulator_pid)
     # Second burst: every environment is warm, as in a long test session.
-    measure_load(api, args.requests, args.clients, "warm burst")
+    measure_load(api, args.requests, args.clients, "warm burst", emulator_pid)
     print(f"cold start of one execution environment (first invoke after a recycle): {cold_start(settings, outputs)}")
 
 
@@ -170,7 +182,9 @@ def bench_embedded(args: argparse.Namespace, state_dir: str) -> None:
         print(f"load average before: {os.getloadavg()[0]:.1f}   up prewarms {prewarm} execution environments")
         print(f"up from nothing (emulator start + every resource): {cold:5.2f} s")
         print(f"up again, nothing to change:                       {warm:5.2f} s")
-        measure(Settings.from_env(env), json.loads((Path(state_dir) / "outputs.json").read_text()), args)
+        outputs = json.loads((Path(state_dir) / "outputs.json").read_text())
+        record = EmulatorRecord.load(Path(state_dir) / "emulator.json")
+        measure(Settings.from_env(env), outputs, args, record.pid if record else None)
     finally:
         bootstrap("down", env)
 

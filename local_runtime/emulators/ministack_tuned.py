@@ -24,6 +24,8 @@
   execution environment MiniStack's ``subprocess.Popen`` made, without paying boto3's import each time.
 - **One unzipped copy of each code version** serves all its execution environments, as ``/var/task`` does on AWS
   (``ministack_shared_code.py``): MiniStack unzipped the code again for every cold start.
+- **Served by uvicorn's httptools protocol** instead of hypercorn's h11 (``ministack_server.py``): the same app
+  and answers, the HTTP parsing and writing in C instead of Python (it was 43 % of the emulator's GIL time).
 
 When the harness asks for it (``function_hooks.py``), the function's processes run ``function_startup.py``
 first (coverage, a debugger). While debugging (``up --debug``) three more patches apply, as SAM's debug mode
@@ -52,6 +54,7 @@ from ministack.services import apigateway_v1, dynamodb, lambda_svc
 from local_runtime.emulators import (
     ministack_fast_path,
     ministack_fork_server,
+    ministack_server,
     ministack_shared_code,
     ministack_workers,
 )
@@ -182,4 +185,4 @@ if __name__ == "__main__":
     install()
     from ministack.app import main
 
-    main()
+    ministack_server.serve(main)
