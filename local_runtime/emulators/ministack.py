@@ -17,11 +17,13 @@ def prepare(state_dir: Path) -> None:
 
 
 def after_stop(state_dir: Path) -> None:
-    """Delete the execution environments' folders and the shared code copies (``ministack_shared_code.py``) in
-    the scratch folder: MiniStack leaves every environment's folder behind when it is stopped by a signal."""
+    """Delete the execution environments' folders, the shared code copies (``ministack_shared_code.py``) and the PID
+    file in the scratch folder: MiniStack leaves them behind when it is stopped by a signal."""
     scratch = state_dir / SCRATCH_FOLDER
     for leftover in [*scratch.glob(f"{ENVIRONMENT_PREFIX}*"), scratch / SHARED_CODE_FOLDER]:
         shutil.rmtree(leftover, ignore_errors=True)
+    for pid_file in scratch.glob("ministack-*.pid"):  # MiniStack's own, left when it is stopped by a signal
+        pid_file.unlink(missing_ok=True)
 
 
 def command(_state_dir: Path) -> list[str]:

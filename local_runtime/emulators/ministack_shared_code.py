@@ -11,6 +11,9 @@ environment's ``code`` (and ``layer_N``) folder is a symbolic link to that copy.
 the link: ``LAMBDA_TASK_ROOT``, ``sys.path`` and ``__file__`` keep MiniStack's paths (a debugger's path mapping
 and coverage's path remapping hold). A copy no environment links to is deleted when the next copy is made, so
 ``watch``'s reloads do not pile copies up; ``ministack.after_stop`` clears what a stopped emulator left.
+
+Python runtimes only: for Node.js MiniStack links each layer's packages into ``code/node_modules``, which would
+write one environment's links into the copy every environment shares; other runtimes are unzipped as before.
 """
 
 import hashlib
@@ -21,6 +24,7 @@ import threading
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from ministack.core import lambda_runtime
 
@@ -28,6 +32,8 @@ from local_runtime.emulators.function_hooks import TASK_ROOT_VARIABLE
 from local_runtime.emulators.ministack import ENVIRONMENT_PREFIX, SHARED_CODE_FOLDER
 
 _lock = threading.Lock()  # one copy made at a time; a copy is never deleted while a link to it is being made
+_spawning = threading.local()  # .runtime: the runtime of the environment this thread is starting
+_original_spawn = lambda_runtime.Worker._spawn
 
 
 def _digest(path: str) -> str:
@@ -91,7 +97,19 @@ class SharedCodeZipFile:
         return self._archive.namelist()
 
     def extractall(self, path: str) -> None:
-        link_to_shared_copy(self._archive, self._path, path)
+        if str(getattr(_spawning, "runtime", "")).startswith("python"):
+            link_to_shared_copy(self._archive, self._path, path)
+        else:
+            self._archive.extractall(path)
+
+
+def _spawn_noting_the_runtime(self: Any) -> Any:
+    """``Worker._spawn``, with the runtime it starts known to ``extractall`` (MiniStack's default: python3.12)."""
+    _spawning.runtime = self.config.get("Runtime", "python3.12")
+    try:
+        return _original_spawn(self)
+    finally:
+        _spawning.runtime = ""
 
 
 def install() -> None:
@@ -101,3 +119,4 @@ def install() -> None:
     lambda_runtime.zipfile = SimpleNamespace(
         ZipFile=SharedCodeZipFile, BadZipFile=zipfile.BadZipFile, LargeFileError=zipfile.LargeZipFile
     )
+    lambda_runtime.Worker._spawn = _spawn_noting_the_runtime

@@ -6,6 +6,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from ministack.core import lambda_runtime
@@ -27,9 +28,11 @@ def _zip(path: Path, files: dict[str, str]) -> str:
 
 @pytest.fixture
 def scratch(tmp_path, monkeypatch) -> Path:
-    """MiniStack's TMPDIR, where its environments' folders and the shared copies go."""
+    """MiniStack's TMPDIR, where its environments' folders and the shared copies go; a Python environment is being
+    started (``Worker._spawn`` notes its runtime)."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.delenv(TASK_ROOT_VARIABLE, raising=False)
+    monkeypatch.setattr(ministack_shared_code._spawning, "runtime", "python3.12", raising=False)
     return tmp_path
 
 
@@ -100,17 +103,37 @@ def test_debugging_folder__its_link_keeps_its_copy(scratch, tmp_path_factory, mo
     assert (code / "a.py").read_text() == "A = 1\n"
 
 
-def test_after_stop__deletes_environments_and_copies_and_keeps_the_rest(tmp_path):
+def test_node_environment__unzipped_into_its_own_folder_as_before(scratch, monkeypatch):
+    """MiniStack links a Node.js function's layer packages into ``code/node_modules``: that folder stays its own."""
+    monkeypatch.setattr(ministack_shared_code._spawning, "runtime", "nodejs20.x")
+    code = _environment(scratch, _zip(scratch / "index.zip", {"index.js": "exports.handler = 1\n"}), "node")
+    assert not code.is_symlink() and (code / "index.js").read_text() == "exports.handler = 1\n"
+    assert not (scratch / ministack.SHARED_CODE_FOLDER).exists()
+
+
+def test_spawn__the_runtime_is_known_while_it_runs_and_forgotten_after(monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        ministack_shared_code, "_original_spawn", lambda worker: seen.append(ministack_shared_code._spawning.runtime)
+    )
+    ministack_shared_code._spawn_noting_the_runtime(SimpleNamespace(config={"Runtime": "python3.13"}))
+    ministack_shared_code._spawn_noting_the_runtime(SimpleNamespace(config={}))
+    assert seen == ["python3.13", "python3.12"] and ministack_shared_code._spawning.runtime == ""
+
+
+def test_after_stop__deletes_environments_copies_and_the_pid_file_and_keeps_the_rest(tmp_path):
     scratch = tmp_path / ministack.SCRATCH_FOLDER
     for leftover in (f"{ministack.ENVIRONMENT_PREFIX}fn-x/code", f"{ministack.SHARED_CODE_FOLDER}/abc/handler"):
         (scratch / leftover).mkdir(parents=True)
     (scratch / "ministack-4566.pid").write_text("1")
+    (scratch / "someone-elses.txt").write_text("kept")
     ministack.after_stop(tmp_path)
-    assert sorted(path.name for path in scratch.iterdir()) == ["ministack-4566.pid"]
+    assert sorted(path.name for path in scratch.iterdir()) == ["someone-elses.txt"]
 
 
 def test_install__replaces_only_lambda_runtimes_zipfile(monkeypatch):
     monkeypatch.setattr(lambda_runtime, "zipfile", zipfile)
+    monkeypatch.setattr(lambda_runtime.Worker, "_spawn", lambda_runtime.Worker._spawn)
     ministack_shared_code.install()
     assert lambda_runtime.zipfile.ZipFile is ministack_shared_code.SharedCodeZipFile
     assert lambda_runtime.zipfile.BadZipFile is zipfile.BadZipFile

@@ -21,6 +21,7 @@ def no_fork_server_and_fast_path_given_back(monkeypatch):
     the fast path (ministack_fast_path.py) and the shared code copies: their names are given back after each test."""
     monkeypatch.setenv("HARNESS_FORK_SERVER", "0")
     monkeypatch.setattr(lambda_runtime, "zipfile", lambda_runtime.zipfile)  # ministack_shared_code.py's
+    monkeypatch.setattr(lambda_runtime.Worker, "_spawn", lambda_runtime.Worker._spawn)
     for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
         monkeypatch.setattr(module, "threading", module.threading)
     for name in ("parse_policy_document", "pin_request_caller", "caller_arn"):
