@@ -141,7 +141,7 @@ def share_client_classes_process_wide() -> None:
     build_model, build_class = creator._load_service_model, creator._create_client_class
     models: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loader -> (service, version) -> model
     classes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event emitter -> model -> class
-    lock = threading.Lock()
+    lock = threading.RLock()  # a creating-client-class handler may make a client itself
 
     def shared_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
         with lock:

@@ -7,6 +7,7 @@ state folder, so on the embedded target its own emulator and stack, and elsewher
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -69,14 +70,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and os.environ.get("HARNESS_SUITE_PHASE"):
-        # tox runs the unit tests, then the e2e ones: a path given to `tox -e py -- PATH` holds one kind only.
-        session.exitstatus = pytest.ExitCode.OK
+    _note_what_the_suite_run_selected(session)
     if worker_id(session.config) is not None:  # the controller saves what every worker recorded
         session.config.workeroutput["conformance"] = json.dumps(_conformance.results)
         return
     if _conformance.results:
         _conformance.save(output_dir())
+
+
+def _note_what_the_suite_run_selected(session: pytest.Session) -> None:
+    """``./harness test`` runs the unit and the e2e tests as two runs at once (tox's ``unit`` and ``e2e-parallel``,
+    ``HARNESS_SUITE_PHASE``), each given the same pytest arguments: ``-- tests/unit/x.py`` selects nothing in the
+    e2e run. That run then passes, and says so in ``.coverage-data/selected-<run>``: the coverage report leaves its
+    data out (lines run while importing the tests) and fails when no run selected anything (a typo in ``-k``).
+    Anywhere else, selecting nothing fails as pytest makes it."""
+    phase, data_file = os.environ.get("HARNESS_SUITE_PHASE"), os.environ.get("COVERAGE_FILE")
+    if phase is None or worker_id(session.config) is not None:
+        return
+    nothing = session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
+    if data_file:
+        # not data_file.*: pytest-cov combines every file of that pattern
+        marker = Path(data_file).with_name(f"selected-{phase}")
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("none\n" if nothing else "some\n")
+    if nothing and os.environ.get("HARNESS_SUITE_SPLIT"):  # ./harness test without -e: both runs at once
+        session.exitstatus = pytest.ExitCode.OK
 
 
 @pytest.hookimpl(optionalhook=True)

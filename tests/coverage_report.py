@@ -75,6 +75,12 @@ def _floor_applies(contexts: set[str]) -> str | None:
     return None
 
 
+def _selected(run: str) -> str | None:
+    """What ``tests/conftest.py`` noted of a run of ``./harness test``: "some" or "none" tests; None if not noted."""
+    marker = DATA_DIR / f"selected-{run}"
+    return marker.read_text().strip() if marker.exists() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--e2e-handler-floor", type=float, default=0.0, help="fail below this handler/ e2e %%")
@@ -85,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0  # and the data of an earlier run is not reported as this one's
     measured = coverage.Coverage(config_file=str(ROOT / "pyproject.toml"), data_file=str(DATA_DIR / "combined"))
     measured.erase()
-    runs = [str(DATA_DIR / run) for run in args.runs if (DATA_DIR / run).exists()]
+    selected = {run: _selected(run) for run in args.runs}
+    if all(found == "none" for found in selected.values()):
+        print("FAIL: no run selected any test (a path or -k that matches nothing?)")
+        return 1
+    # A run that selected nothing recorded only the lines run while importing the tests: left out.
+    runs = [str(DATA_DIR / run) for run in args.runs if (DATA_DIR / run).exists() and selected[run] != "none"]
     if runs:
         measured.combine(runs, keep=True)  # kept: each run's file stays its run's until that run is repeated
         measured.save()

@@ -7,10 +7,15 @@ start and as much again to delete them. And an environment's ``__pycache__`` wen
 start compiled the handler and Powertools again.
 
 Here the first environment of a code version unzips it into ``<TMPDIR>/harness-code/<sha256 of the zip>``; each
-environment's ``code`` (and ``layer_N``) folder is a symbolic link to that copy. Python resolves nothing through
-the link: ``LAMBDA_TASK_ROOT``, ``sys.path`` and ``__file__`` keep MiniStack's paths (a debugger's path mapping
-and coverage's path remapping hold). A copy no environment links to is deleted when the next copy is made, so
-``watch``'s reloads do not pile copies up; ``ministack.after_stop`` clears what a stopped emulator left.
+environment's ``code`` (and ``layer_N``) folder is a symbolic link to that copy. Python resolves nothing
+through the link: ``LAMBDA_TASK_ROOT``, ``sys.path`` and ``__file__`` keep MiniStack's paths (a debugger's path mapping
+and coverage's path remapping hold). Two differences a function could see: ``os.getcwd()`` is the copy's own
+path (the kernel resolves the link; on AWS both are ``/var/task``), and the copy is writable and outlives its
+environments (on AWS ``/var/task`` is read-only): the ``__pycache__`` the first environment writes serves the
+next ones, so a cold start here skips compiling the handler and Powertools, which one on AWS does not.
+
+A copy no environment links to is deleted when the next copy is made, so ``watch``'s reloads do not pile copies
+up; ``ministack.after_stop`` clears what a stopped emulator left.
 
 Python runtimes only: for Node.js MiniStack links each layer's packages into ``code/node_modules``, which would
 write one environment's links into the copy every environment shares; other runtimes are unzipped as before.
@@ -51,9 +56,11 @@ def _linked_copies(shared: Path) -> set[str]:
         folders.append(Path(os.environ[TASK_ROOT_VARIABLE]).parent)
     linked = set()
     for folder in folders:
-        for entry in folder.glob("*"):
-            if entry.is_symlink():
-                linked.add(os.path.realpath(entry))
+        try:  # MiniStack deletes a stopped environment's folder without our lock: it may go while we look
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        linked.update(os.path.realpath(entry.path) for entry in entries if entry.is_symlink())
     return linked
 
 
