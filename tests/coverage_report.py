@@ -1,7 +1,8 @@
 """Coverage of handler/ and bootstrap/: e2e alone, unit alone, combined; and the e2e floor for handler/.
 
 Run after the suite (tox's ``coverage`` env): ``python tests/coverage_report.py --runs unit e2e --e2e-handler-floor 92``
-combines the data files of tox's ``unit`` and ``e2e`` runs (``.coverage-data/<run>``, ``COVERAGE_FILE``) and reports.
+combines the data files of tox's ``unit`` and ``e2e-parallel`` runs (``.coverage-data/unit`` and ``e2e``, their
+``COVERAGE_FILE``) and reports.
 Where the lines were run is told by coverage's static contexts (per process, free at run time; per-test contexts
 cost a tenth of the unit tests' time and are not supported by coverage's faster ``sys.monitoring`` core):
 
@@ -96,9 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         print("FAIL: no run selected any test (a path or -k that matches nothing?)")
         return 1
     # A run that selected nothing recorded only the lines run while importing the tests: left out.
-    runs = [str(DATA_DIR / run) for run in args.runs if (DATA_DIR / run).exists() and selected[run] != "none"]
-    if runs:
-        measured.combine(runs, keep=True)  # kept: each run's file stays its run's until that run is repeated
+    runs = [run for run in args.runs if selected[run] != "none"]
+    # Each run's file, and what its processes wrote after pytest-cov had combined (a function process stopped late).
+    files = [str(path) for run in runs for path in [DATA_DIR / run, *DATA_DIR.glob(f"{run}.*")] if path.exists()]
+    if files:
+        measured.combine(files, keep=True)  # kept: each run's file stays its run's until that run is repeated
         measured.save()
     contexts = set(measured.get_data().measured_contexts())
     if not contexts:
