@@ -26,7 +26,7 @@ from bootstrap.clients import Clients  # noqa: E402
 from bootstrap.settings import Settings  # noqa: E402
 from local_runtime.emulators.process import EmulatorRecord, pick_port  # noqa: E402
 from tests.docker_targets import compose_stack  # noqa: E402
-from tests.support import Api, BurstResult  # noqa: E402
+from tests.support import Api, BurstResult, lost_writes  # noqa: E402
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -100,13 +100,7 @@ def burst_creates(api: Api, count: int, clients: int, prefix: str, emulator_pid:
     if group_before is not None:
         cpu = cpu_meter.describe(group_before, cpu_meter.group_cpu(emulator_pid), client_s, count)
     written = [item_id for item_id, status in zip(ids, done.statuses, strict=True) if 200 <= status < 300]
-    lost = [
-        item_id
-        for item_id in written
-        if api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}).status_code
-        != 200
-    ]
-    return BurstResult(done.statuses, done.latencies_s, done.seconds, lost), cpu
+    return BurstResult(done.statuses, done.latencies_s, done.seconds, lost_writes(api, written)), cpu
 
 
 def measure_load(api: Api, requests_total: int, clients: int, label: str, emulator_pid: int | None) -> None:

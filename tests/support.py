@@ -321,10 +321,16 @@ def burst_creates(api: Api, count: int, clients: int, prefix: str) -> BurstResul
         results = list(pool.map(create, range(count)))
     seconds = time.perf_counter() - started
     written = [f"{prefix}-{index}" for index, (status, _) in enumerate(results) if 200 <= status < 300]
-    lost = [
-        item_id
-        for item_id in written
-        if api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}).status_code
-        != 200
-    ]
-    return BurstResult([status for status, _ in results], [latency for _, latency in results], seconds, lost)
+    return BurstResult(
+        [status for status, _ in results], [latency for _, latency in results], seconds, lost_writes(api, written)
+    )
+
+
+def lost_writes(api: Api, written: list[str]) -> list[str]:
+    """The ids among ``written`` (created with a 2xx) that a strongly consistent read does not find."""
+
+    def found(item_id: str) -> bool:
+        read = {"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}
+        return api.post(read).status_code == 200
+
+    return [item_id for item_id in written if not found(item_id)]
