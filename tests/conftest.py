@@ -1,14 +1,15 @@
 """Markers are required: every test is exactly one of unit, e2e or aws; aws runs only when asked for.
 
-Under pytest-xdist (``-n 2``, as ``tox`` runs the suite) every worker is a session of its own: its own
-state folder, so on the embedded target its own emulator and stack, and elsewhere its own stack name.
+Under pytest-xdist (``-n 4``, as tox's ``tests`` env runs the suite) every worker is a session of its own: its own
+state folder, so on the embedded target its own emulator and stack (brought up at the worker's first e2e test), and
+elsewhere its own stack name.
 """
 
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
+import coverage
 import pytest
 
 from bootstrap.clients import share_client_classes_process_wide, share_service_models_process_wide
@@ -70,31 +71,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    _note_what_the_suite_run_selected(session)
     if worker_id(session.config) is not None:  # the controller saves what every worker recorded
         session.config.workeroutput["conformance"] = json.dumps(_conformance.results)
         return
     if _conformance.results:
         _conformance.save(output_dir())
-
-
-def _note_what_the_suite_run_selected(session: pytest.Session) -> None:
-    """``./harness test`` runs the unit and the e2e tests as two runs at once (tox's ``unit`` and ``e2e-parallel``,
-    ``HARNESS_SUITE_PHASE``), each given the same pytest arguments: ``-- tests/unit/x.py`` selects nothing in the
-    e2e run. That run then passes, and says so in ``.coverage-data/selected-<run>``: the coverage report leaves its
-    data out (lines run while importing the tests) and fails when no run selected anything (a typo in ``-k``).
-    Anywhere else, selecting nothing fails as pytest makes it."""
-    phase, data_file = os.environ.get("HARNESS_SUITE_PHASE"), os.environ.get("COVERAGE_FILE")
-    if phase is None or worker_id(session.config) is not None:
-        return
-    nothing = session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
-    if data_file:
-        # not data_file.*: pytest-cov combines every file of that pattern
-        marker = Path(data_file).with_name(f"selected-{phase}")
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text("none\n" if nothing else "some\n")
-    if nothing and os.environ.get("HARNESS_SUITE_SPLIT"):  # ./harness test without -e: both runs at once
-        session.exitstatus = pytest.ExitCode.OK
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -107,14 +88,32 @@ def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - pytest-xdist's h
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    """Under coverage, a process a test starts is measured under its test's kind (see tests/coverage_report.py)."""
+    """Under coverage, the lines a test runs are measured under its kind, unit or e2e: in this process (when the run
+    names none for all its processes: tox's ``tests``, where a worker runs both kinds), and in a process it starts
+    (see tests/coverage_report.py)."""
     serialized = os.environ.get("COVERAGE_PROCESS_CONFIG")
     if serialized is None:
         yield
         return
     kind = "unit" if item.get_closest_marker("unit") else "e2e"
+    _switch_coverage_context(kind)
     os.environ["COVERAGE_PROCESS_CONFIG"] = subprocess_context(serialized, kind)
     try:
         yield
     finally:
         os.environ["COVERAGE_PROCESS_CONFIG"] = serialized
+
+
+_coverage_context: str | None = None
+
+
+def _switch_coverage_context(kind: str) -> None:
+    """Measures this process's next lines under ``kind``, if the run gave its processes no context of their own.
+
+    A switch saves what was measured so far, so it happens only when the kind changes, not at every test."""
+    global _coverage_context
+    measuring = coverage.Coverage.current()
+    if measuring is None or measuring.config.context or _coverage_context == kind:
+        return
+    measuring.switch_context(kind)
+    _coverage_context = kind

@@ -1,17 +1,18 @@
 """Coverage of handler/ and bootstrap/: e2e alone, unit alone, combined; and the e2e floor for handler/.
 
-Run after the suite (tox's ``coverage`` env): ``python tests/coverage_report.py --runs unit e2e --e2e-handler-floor 92``
-combines the data files of tox's ``unit`` and ``e2e-parallel`` runs (``.coverage-data/unit`` and ``e2e``, their
-``COVERAGE_FILE``) and reports.
-Where the lines were run is told by coverage's static contexts (per process, free at run time; per-test contexts
-cost a tenth of the unit tests' time and are not supported by coverage's faster ``sys.monitoring`` core):
+Run after a test run (tox's ``commands_post``): ``python tests/coverage_report.py --runs tests --e2e-handler-floor 92``
+combines the data files of tox's ``tests`` run (``.coverage-data/tests``, its ``COVERAGE_FILE``, and what its
+processes wrote beside it) and reports.
+Where the lines were run is told by coverage's contexts, one per kind of test, not per test (per-test contexts
+cost a tenth of the unit tests' time):
 
-- ``unit`` / ``e2e``: the test processes of tox's unit run and of its e2e run (``[run] context``, from
-  ``HARNESS_COVERAGE_CONTEXT``, which tox sets for each run);
+- ``unit`` / ``e2e``: a test process, while it runs a unit or an e2e test (``tests/conftest.py`` switches; tox's
+  ``unit`` and ``e2e`` envs name all their processes' lines at once instead: ``[run] context``, from
+  ``HARNESS_COVERAGE_CONTEXT``);
 - ``unit-subprocess`` / ``e2e-subprocess``: a command-line process a unit or e2e test started
   (``[run] patch = subprocess``; ``subprocess_context`` gives it its test's kind);
 - ``e2e-function``: the function's processes under the emulator (``local_runtime/emulators/function_startup.py``);
-- empty: a pytest run outside tox's, counted as unit.
+- empty: lines run before the first test (importing the tests), and a pytest run outside tox's: counted as unit.
 
 Exit 1 when handler/'s e2e-alone figure is below the floor, where the e2e tests ran on an embedded emulator
 (whose function processes run here and so are measured).
@@ -76,30 +77,18 @@ def _floor_applies(contexts: set[str]) -> str | None:
     return None
 
 
-def _selected(run: str) -> str | None:
-    """What ``tests/conftest.py`` noted of a run of ``./harness test``: "some" or "none" tests; None if not noted."""
-    marker = DATA_DIR / f"selected-{run}"
-    return marker.read_text().strip() if marker.exists() else None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--e2e-handler-floor", type=float, default=0.0, help="fail below this handler/ e2e %%")
-    parser.add_argument("--runs", nargs="+", default=["unit", "e2e"], help="tox runs whose data to combine")
+    parser.add_argument("--runs", nargs="+", default=["tests"], help="tox runs whose data to combine")
     args = parser.parse_args(argv)
     if "--cov" not in os.environ.get("PYTEST_ADDOPTS", ""):
         print("coverage: not measured in this run (tox's test environments measure it: PYTEST_ADDOPTS=--cov ...)")
         return 0  # and the data of an earlier run is not reported as this one's
     measured = coverage.Coverage(config_file=str(ROOT / "pyproject.toml"), data_file=str(DATA_DIR / "combined"))
     measured.erase()
-    selected = {run: _selected(run) for run in args.runs}
-    if all(found == "none" for found in selected.values()):
-        print("FAIL: no run selected any test (a path or -k that matches nothing?)")
-        return 1
-    # A run that selected nothing recorded only the lines run while importing the tests: left out.
-    runs = [run for run in args.runs if selected[run] != "none"]
     # Each run's file, and what its processes wrote after pytest-cov had combined (a function process stopped late).
-    files = [str(path) for run in runs for path in [DATA_DIR / run, *DATA_DIR.glob(f"{run}.*")] if path.exists()]
+    files = [str(path) for run in args.runs for path in [DATA_DIR / run, *DATA_DIR.glob(f"{run}.*")] if path.exists()]
     if files:
         measured.combine(files, keep=True)  # kept: each run's file stays its run's until that run is repeated
         measured.save()

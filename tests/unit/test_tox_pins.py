@@ -30,4 +30,4 @@ def test_tox_deps__the_same_exact_versions_as_pyproject():
                 if _name(line) in pinned:
                     assert re.sub(r"\[[^]]*\]", "", pinned[_name(line)]) == line.strip(), f"[{section}] {line}"
                     checked += 1
-    assert checked >= 3  # lint's ruff, coverage's coverage and boto3
+    assert checked >= 1  # lint's ruff
