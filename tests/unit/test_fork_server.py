@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from ministack.core import lambda_runtime
 
-from local_runtime.emulators import ministack_fork_server
+from local_runtime.emulators import function_startup, ministack_fork_server
 from local_runtime.emulators.forked_process import ForkedProcess, readable_within
 from local_runtime.emulators.ministack_fork_server import ForkServer, is_python_worker, reason_to_start_normally
 from tests.support import poll
@@ -207,3 +207,25 @@ def test_readable__fd_numbers_above_select_s_limit():
     finally:
         for fd in (read_end, write_end, high):
             os.close(fd)
+
+
+@pytest.mark.parametrize("measured", [True, False], ids=["measured", "not-measured"])
+def test_function_coverage__coverage_py_loaded_once_by_the_server_only_when_measured(monkeypatch, worker, measured):
+    # GIVEN an emulator whose function processes a test session measures (function_startup.py's variable), or not;
+    # the emulator itself never is (local_runtime/emulators/process.py takes coverage's start-up variables out)
+    for starter in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
+        monkeypatch.delenv(starter, raising=False)
+    if measured:
+        monkeypatch.setenv(function_startup.COVERAGE_CONFIG, "serialised configuration")
+    else:
+        monkeypatch.delenv(function_startup.COVERAGE_CONFIG, raising=False)
+    started = ForkServer()
+    # WHEN its fork server starts and forks an environment
+    started.start()
+    try:
+        _report(_spawn(started, worker))
+        # THEN coverage.py is imported there, for every child to start, only if they are measured
+        assert ("coverage" in started.modules) is measured
+    finally:
+        started._control.close()
+        started._server.wait(timeout=10)
