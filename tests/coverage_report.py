@@ -48,11 +48,11 @@ def subprocess_context(serialized_config: str, kind: str) -> str:
     return changed_coverage_config(serialized_config, context=f"{kind}-subprocess")
 
 
-def _percent(measured: coverage.Coverage, package: str, contexts: list[str] | None) -> float | None:
+def _percent(
+    measured: coverage.Coverage, package: str, contexts: list[str] | None, measured_contexts: set[str]
+) -> float | None:
     """The package's line coverage in these contexts; None where none of them was measured (no e2e test ran)."""
-    if contexts is not None and not any(
-        re.search(pattern, context) for pattern in contexts for context in measured.get_data().measured_contexts()
-    ):
+    if contexts is not None and not any(re.search(p, context) for p in contexts for context in measured_contexts):
         return None
     try:
         return measured.report(include=[f"{package}/*"], contexts=contexts, file=io.StringIO())
@@ -60,8 +60,11 @@ def _percent(measured: coverage.Coverage, package: str, contexts: list[str] | No
         return None
 
 
-def _table(measured: coverage.Coverage) -> dict[str, dict[str, float | None]]:
-    return {package: {name: _percent(measured, package, c) for name, c in COLUMNS.items()} for package in PACKAGES}
+def _table(measured: coverage.Coverage, contexts: set[str]) -> dict[str, dict[str, float | None]]:
+    return {
+        package: {name: _percent(measured, package, column, contexts) for name, column in COLUMNS.items()}
+        for package in PACKAGES
+    }
 
 
 def _print(table: dict[str, dict[str, float | None]]) -> None:
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if not contexts:
         print("coverage: no data (the tests ran without coverage)")
         return 0
-    table = _table(measured)
+    table = _table(measured, contexts)
     _print(table)
     reason = _floor_applies(contexts)
     e2e_handler = table["handler"]["e2e alone"] or 0.0
