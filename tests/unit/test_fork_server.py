@@ -113,6 +113,19 @@ def test_kill__ends_the_process(server, worker):
     assert process.wait(timeout=10) == -signal.SIGKILL
 
 
+def test_child__collects_garbage_but_never_walks_what_the_server_loaded(server, tmp_path):
+    # GIVEN a function process forked by the server (which loaded boto3 for every child)
+    script = tmp_path / "_worker.py"
+    script.write_text("import gc, json; print(json.dumps([gc.isenabled(), gc.get_freeze_count()]), flush=True)")
+    (tmp_path / "code").mkdir()
+    process = _spawn(server, [sys.executable, str(script)])
+    # THEN its garbage collector runs, and the server's objects are frozen (copy-on-write pages stay shared)
+    enabled, frozen = json.loads(process.stdout.readline())
+    assert process.wait(timeout=10) == 0
+    assert enabled is True
+    assert frozen > 50_000  # boto3, botocore and the DynamoDB model: ~86,000 objects here
+
+
 def test_patched_call__ministacks_worker_spawn_still_has_the_shape_we_fork():
     source = inspect.getsource(lambda_runtime.Worker._spawn)
     call = source[source.index("self._proc = subprocess.Popen(") : source.index("self._stderr_queue = queue.Queue()")]
