@@ -1,4 +1,4 @@
-"""MiniStack, started with one timing tuned and four differences from AWS removed.
+"""MiniStack, started with two timings tuned and four differences from AWS removed.
 
 - **Log drain timing.** After every invocation MiniStack drains the worker's stderr: it waits up to 50 ms
   for a first line, then until stderr has been quiet for 5 ms (``Worker._drain_stderr_bounded`` in
@@ -8,6 +8,10 @@
   attributed to the next invocation at worst. The drain also waits on the queue instead of polling it
   every millisecond. ``HARNESS_MINISTACK_LOG_SETTLE_MS`` /
   ``HARNESS_MINISTACK_LOG_FIRST_LINE_MS`` tune it; 5 / 50 give MiniStack's own behaviour back.
+- **Pending timing.** After CreateFunction and every update MiniStack holds the function ``Pending`` /
+  ``InProgress`` for 0.5 s (``_LAMBDA_STATE_TRANSITION_DELAY`` in ``ministack/services/lambda_svc.py``), which
+  every new function's ``up`` waited out (0.6 s, polling every 0.2 s). 50 ms keeps the state visible to the
+  waiters. ``HARNESS_MINISTACK_PENDING_MS`` tunes it; 500 gives MiniStack's own back.
 - **A disabled API key is refused** (403), as on AWS. UpdateApiKey's patch stores ``enabled`` as the
   text it was sent (``"false"``), which MiniStack's key check reads as true; it is stored as a boolean.
 - **A failed invocation answers 502 ``{"message": "Internal server error"}``**, as API Gateway does,
@@ -69,6 +73,8 @@ _original_update_api_key = apigateway_v1._update_api_key
 _original_lambda_proxy_response = apigateway_v1._lambda_proxy_response
 _original_update_item = dynamodb._update_item
 _original_invoke_lambda_proxy = apigateway_v1._invoke_lambda_proxy_v1
+# How long a function stays Pending (State) / InProgress (LastUpdateStatus) after CreateFunction and Update*.
+PENDING_S = float(os.environ.get("HARNESS_MINISTACK_PENDING_MS", "50")) / 1000
 INTEGRATION_TIMEOUT_MS = 29_000  # REST APIs' default and, without a quota increase, maximum
 _original_acquire_worker = lambda_runtime.acquire_worker
 _original_invoke = lambda_runtime.Worker.invoke
@@ -166,6 +172,7 @@ def _install_debugging() -> None:
 
 def install() -> None:
     lambda_runtime.Worker._drain_stderr_bounded = _drain_with_tuned_windows
+    lambda_svc._LAMBDA_STATE_TRANSITION_DELAY = PENDING_S
     apigateway_v1._update_api_key = _update_api_key_with_boolean_enabled
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
     dynamodb._update_item = _update_item_with_checked_expression

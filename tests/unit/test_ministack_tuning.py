@@ -22,6 +22,7 @@ def no_fork_server_and_fast_path_given_back(monkeypatch):
     monkeypatch.setenv("HARNESS_FORK_SERVER", "0")
     monkeypatch.setattr(lambda_runtime, "zipfile", lambda_runtime.zipfile)  # ministack_shared_code.py's
     monkeypatch.setattr(lambda_runtime.Worker, "_spawn", lambda_runtime.Worker._spawn)
+    monkeypatch.setattr(lambda_svc, "_LAMBDA_STATE_TRANSITION_DELAY", lambda_svc._LAMBDA_STATE_TRANSITION_DELAY)
     for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
         monkeypatch.setattr(module, "threading", module.threading)
     for name in ("parse_policy_document", "pin_request_caller", "caller_arn"):
@@ -42,6 +43,14 @@ def test_install__replaces_the_drain_with_the_tuned_windows():
         assert tuned["idle_confirm"].default == ministack_tuned.SETTLE_S
     finally:
         lambda_runtime.Worker._drain_stderr_bounded = original
+
+
+def test_install__a_new_function_is_pending_for_the_tuned_moment_only():
+    # MiniStack reads its delay by module-level name when it schedules the Pending -> Active flip
+    assert "_schedule_state_transition(name, _LAMBDA_STATE_TRANSITION_DELAY)" in inspect.getsource(lambda_svc)
+    assert "\n_LAMBDA_STATE_TRANSITION_DELAY = 0.5\n" in inspect.getsource(lambda_svc)  # its own, as the README says
+    ministack_tuned.install()
+    assert lambda_svc._LAMBDA_STATE_TRANSITION_DELAY == ministack_tuned.PENDING_S == 0.05
 
 
 def test_patched_api_gateway_functions__still_there_with_the_shapes_we_wrap():
