@@ -2,6 +2,7 @@
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 
 import boto3
 from botocore.config import Config
@@ -39,6 +40,12 @@ class Target:
         return self.settings.public_endpoint_url or self.endpoint_url
 
     def clients(self) -> Clients:
+        """This target's clients: one per service, made on first use and shared by every step of a command (an
+        ``up`` made each of them three times: ~4 ms each, a quarter of a no-op ``up``'s CPU)."""
+        return self._clients
+
+    @cached_property
+    def _clients(self) -> Clients:
         return Clients(self.settings, endpoint_url=self.endpoint_url)
 
     def arn(self, service: str, resource: str, account: str | None = None) -> str:
