@@ -1,7 +1,7 @@
 """MiniStack's execution environments forked from the fork server are separate environments, and ``down`` stops
 them all.
 
-On a stack of its own (own emulator, state folder and port, started and stopped with the real command line), a
+On a stack of the module's own (own emulator, state folder and port, started and stopped with the real command line), a
 function that counts its invocations in a module-level variable: two overlapping invocations get two environments,
 two processes forked by the server, each with its own count; a third one reuses one of them. And the project's
 own function is forked too (no fidelity guard sends it back to a plain subprocess).
@@ -72,11 +72,11 @@ def test_the_projects_function__is_forked_too(settings, own_stack):
     assert len(parents) == 1 and "fork_server.py" in _cmdline(parents.pop())
 
 
-@pytest.fixture
-def own_stack(settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="module")  # one emulator for the module's tests: each start and stop costs ~2 s of CPU
+def own_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if settings.target != EMBEDDED or settings.emulator != "ministack":
         pytest.skip(f"the fork server is MiniStack's; the session targets {settings.target} {settings.emulator}")
-    state_dir = tmp_path / "state"
+    state_dir = tmp_path_factory.mktemp("fork-server") / "state"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_ENDPOINT", "HARNESS_PORT"))}
     env.update(NOT_PREWARMED, HARNESS_STATE_DIR=str(state_dir), HARNESS_EMULATOR="ministack", HARNESS_TARGET=EMBEDDED)
     env.pop("HARNESS_FORK_SERVER", None)
