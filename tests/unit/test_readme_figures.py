@@ -47,6 +47,7 @@ def _settings_row(variable: str) -> list[str]:
             "HARNESS_MINISTACK_LOG_SETTLE_MS",
             f"{ministack_tuned.SETTLE_S * 1000:g}, {ministack_tuned.FIRST_LINE_S * 1000:g}",
         ),
+        ("HARNESS_MINISTACK_PENDING_MS", f"{ministack_tuned.PENDING_S * 1000:g}"),
     ],
 )
 def test_settings_table__default_is_the_codes(variable, default):
