@@ -16,6 +16,8 @@ import botocore.retries.standard
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
+from moto.dynamodb.exceptions import ProvidedKeyDoesNotExist
+from moto.dynamodb.responses import DynamoHandler
 
 from bootstrap import ready
 
@@ -64,9 +66,34 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+def _key_types_checked(operation: Any) -> Any:
+    """moto's ``operation`` (a ``DynamoHandler`` method), first refusing a ``Key`` whose attribute has another type
+    than the table's key schema gives it, with DynamoDB's answer."""
+
+    def checked(self: DynamoHandler) -> Any:
+        table = self.dynamodb_backend.get_table(self.body["TableName"])
+        key = self.body.get("Key") or {}
+        schema = ((table.hash_key_attr, table.hash_key_type), (table.range_key_attr, table.range_key_type))
+        for attribute, wanted in schema:
+            if attribute in key and next(iter(key[attribute]), None) != wanted:
+                raise ProvidedKeyDoesNotExist  # "The provided key element does not match the schema"
+        return operation(self)
+
+    return checked
+
+
 @pytest.fixture
-def app(aws_env: None) -> Iterator[ModuleType]:
-    """``handler.app`` freshly imported inside moto, with the table created."""
+def moto_checks_key_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's GetItem and DeleteItem take a key of the wrong type (``{"id": {"N": "1"}}`` where ``id`` is a string)
+    and find nothing; DynamoDB refuses it with ValidationException "The provided key element does not match the
+    schema" (its PutItem and UpdateItem moto checks already). Here moto checks it too."""
+    for name in ("get_item", "delete_item"):
+        monkeypatch.setattr(DynamoHandler, name, _key_types_checked(getattr(DynamoHandler, name)))
+
+
+@pytest.fixture
+def app(aws_env: None, moto_checks_key_types: None) -> Iterator[ModuleType]:
+    """``handler.app`` freshly imported inside moto (keys' types checked, as DynamoDB does), with the table created."""
     with mock_aws():
         boto3.client("dynamodb").create_table(
             TableName=TABLE,
