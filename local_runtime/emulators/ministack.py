@@ -9,6 +9,9 @@ DEFAULT_PORT = 4566
 SCRATCH_FOLDER = "ministack-tmp"  # its TMPDIR: the execution environments' folders
 ENVIRONMENT_PREFIX = "ministack-lambda-"  # MiniStack's prefix for an execution environment's folder
 SHARED_CODE_FOLDER = "harness-code"  # ministack_shared_code.py's unzipped copies
+# MiniStack's STATE_DIR (default /tmp/ministack-state): its Cognito service keeps a signing key there, made the first
+# time anything imports it (the Resource Groups Tagging API does: `status`, `sweep`).
+STATE_FOLDER = "ministack-state"
 
 
 def prepare(state_dir: Path) -> None:
@@ -32,7 +35,7 @@ def command(_state_dir: Path) -> list[str]:
 
 
 def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> dict[str, str]:
-    """MiniStack's settings: loopback only, our region, IAM enforced, its scratch files under ``.stack/``."""
+    """MiniStack's settings: loopback only, our region, IAM enforced, its scratch and state files under ``.stack/``."""
     scratch = state_dir / SCRATCH_FOLDER
     scratch.mkdir(parents=True, exist_ok=True)
     return {
@@ -41,6 +44,7 @@ def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> d
         "MINISTACK_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "TMPDIR": str(scratch),
+        "STATE_DIR": str(scratch / STATE_FOLDER),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
         # Evaluate IAM policies on every call (the function's role included), as AWS does.

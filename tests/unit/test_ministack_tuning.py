@@ -4,12 +4,13 @@ import inspect
 import json
 import queue
 import time
+from pathlib import Path
 
 import pytest
-from ministack.core import iam_evaluator, lambda_runtime
+from ministack.core import iam_evaluator, lambda_runtime, persistence
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.emulators import ministack_fast_path, ministack_tuned
+from local_runtime.emulators import ministack, ministack_fast_path, ministack_tuned
 from tests.support import ROOT
 
 pytestmark = pytest.mark.unit
@@ -51,6 +52,14 @@ def test_install__a_new_function_is_pending_for_the_tuned_moment_only():
     assert "\n_LAMBDA_STATE_TRANSITION_DELAY = 0.5\n" in inspect.getsource(lambda_svc)  # its own, as the README says
     ministack_tuned.install()
     assert lambda_svc._LAMBDA_STATE_TRANSITION_DELAY == ministack_tuned.PENDING_S
+
+
+def test_environment__keeps_ministack_s_state_folder_under_the_stack_s(tmp_path):
+    # MiniStack writes its state (its Cognito signing key, made when `status` first lists stacks) to STATE_DIR,
+    # /tmp/ministack-state unless told otherwise: here it goes under the stack's state folder, with the rest
+    assert 'STATE_DIR = os.environ.get("STATE_DIR", "/tmp/ministack-state")' in inspect.getsource(persistence)
+    environment = ministack.environment(4566, "us-east-1", tmp_path, enforce_iam=True)
+    assert Path(environment["STATE_DIR"]).is_relative_to(tmp_path)
 
 
 def test_patched_api_gateway_functions__still_there_with_the_shapes_we_wrap():
