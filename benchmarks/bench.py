@@ -1,8 +1,8 @@
 """Benchmarks (not tests): `up` time, latency through the API next to a direct DynamoDB call, throughput.
 
 Runs on its own emulator (own state folder, own free port), so a stack you have up is left alone.
-Usage: python benchmarks/bench.py [--requests 300] [--clients 16] [--emulator ministack] [--prewarm N]
-       python benchmarks/bench.py --docker compose-localstack|compose-ministack   (needs a Docker engine)
+Usage: python -m benchmarks.bench [--requests 300] [--clients 16] [--emulator ministack] [--prewarm N]
+       python -m benchmarks.bench --docker compose-localstack|compose-ministack   (needs a Docker engine)
 """
 
 import argparse
@@ -16,17 +16,14 @@ import time
 import uuid
 from pathlib import Path
 
-import cpu_meter  # benchmarks/, the script's own folder
-import keepalive
+from benchmarks import cpu_meter, keepalive
+from benchmarks.load import Api, BurstResult, lost_writes
+from bootstrap.clients import Clients
+from bootstrap.settings import Settings
+from local_runtime.docker_targets import compose_stack
+from local_runtime.processes import EmulatorRecord, pick_port
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bootstrap.clients import Clients  # noqa: E402
-from bootstrap.settings import Settings  # noqa: E402
-from local_runtime.emulators.process import EmulatorRecord, pick_port  # noqa: E402
-from tests.docker_targets import compose_stack  # noqa: E402
-from tests.support import Api, BurstResult, lost_writes  # noqa: E402
 
 
 def percentile(samples: list[float], fraction: float) -> float:

@@ -3,7 +3,7 @@
 Runs MiniStack's worker code in this process (no emulator, no HTTP): N execution environments of the packaged
 function are started one after another and stopped; prints the wall time of each ``_spawn`` and the CPU the
 environment's process used until ready (``/proc/<pid>/stat``). ``HARNESS_FORK_SERVER=0`` measures the plain
-subprocesses. Usage: python benchmarks/cold_start.py [N]
+subprocesses. Usage: python -m benchmarks.cold_start [N]
 """
 
 import os
@@ -21,7 +21,7 @@ os.environ.update(AUTH="false", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY=
 from ministack.core import lambda_runtime  # noqa: E402
 
 from bootstrap import package  # noqa: E402
-from local_runtime.emulators import ministack_tuned  # noqa: E402
+from local_runtime.ministack import tuned as ministack_tuned  # noqa: E402
 
 CONFIG = {
     "FunctionName": "cold-start",

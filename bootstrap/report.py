@@ -18,6 +18,7 @@ class Outcome(StrEnum):
     STARTED = "started"
     REUSED = "reused"
     STOPPED = "stopped"
+    KEPT = "kept"  # down: an emulator other stacks still live on, left running
     ADOPTED = "adopted"  # up --adopt: a resource with this stack's name, tagged as this stack's
     NOT_OURS = "not-ours"  # down: a resource with this stack's name but not its tags, left alone
 

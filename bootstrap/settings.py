@@ -12,6 +12,8 @@ DEFAULT_STACK = "lambda-apigateway"
 # The documents' own names, used when the stack keeps its default name.
 _DOCUMENT_NAMES = {"function": "LambdaFunctionOverHttps", "role": "lambda-apigateway-role", "api": "DynamoDBOperations"}
 EMBEDDED, ENDPOINT, AWS = "embedded", "endpoint", "aws"
+# The embedded emulators the local runtime can start (local_runtime/<name>/launcher.py).
+EMULATORS = ("ministack", "localstack")
 ROLE_NAME_LIMIT, POLICY_NAME_LIMIT = 64, 128  # IAM's
 # Throttling, quota and function sizing, each overridable from the environment.
 _LIMIT_VARIABLES = (
@@ -122,7 +124,7 @@ class Settings:
     plan_rate_limit: float = 100.0
     plan_burst_limit: int = 500
     plan_quota_per_day: int = 100_000
-    # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see fault_proxy.py)
+    # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see local_runtime/faults/proxy_server.py)
     consistency_window_ms: float = 0.0
     # Local targets: execution environments ``./harness up`` starts before it returns, so a first burst of
     # that many concurrent clients finds them warm (what provisioned concurrency does on AWS). 0: none.

@@ -6,14 +6,14 @@ Each step is one ``ensure_<resource>`` of its own module, run through ``Progress
 from typing import Any
 
 from bootstrap import api, function, iam, log_group, ownership, package, stage, table, usage
-from bootstrap.report import Outcome, Progress
-from bootstrap.settings import Settings
+from bootstrap.report import Progress
 from bootstrap.target import Target
-from local_runtime import proxy
 
 
-def function_steps(target: Target, progress: Progress) -> tuple[dict[str, Any], str]:
-    """Table, log group, role and function (with the fault proxy between, when asked for)."""
+def function_steps(
+    target: Target, progress: Progress, dynamodb_endpoint: str | None = None
+) -> tuple[dict[str, Any], str]:
+    """Table, log group, role and function (whose DynamoDB calls go to ``dynamodb_endpoint`` when given)."""
     settings, clients, names = target.settings, target.clients(), target.settings.names
     tags = ownership.stack_tags(settings.stack_name)
     dynamodb = clients("dynamodb")
@@ -24,15 +24,6 @@ def function_steps(target: Target, progress: Progress) -> tuple[dict[str, Any], 
         lambda: log_group.ensure_log_group(clients("logs"), names.function, tags),
     )
     policy = iam.execution_policy(described["TableArn"], target.arn("logs", f"log-group:{group}"))
-    proxy_url = None
-    if not proxy.wanted(settings) and proxy.stop_proxy(settings):
-        progress.record("fault-proxy", "proxy", Outcome.STOPPED)
-    if proxy.wanted(settings):
-        proxy_url = progress.step(
-            "fault-proxy",
-            _proxy_description(settings),
-            lambda: proxy.ensure_proxy(settings, target.endpoint_url or ""),
-        )
     role = progress.step(
         "role", names.role, lambda: iam.ensure_role(clients("iam"), names.role, names.policy, policy, tags)
     )
@@ -46,18 +37,13 @@ def function_steps(target: Target, progress: Progress) -> tuple[dict[str, Any], 
             "POWERTOOLS_SERVICE_NAME": names.function,
             "POWERTOOLS_LOG_LEVEL": settings.log_level,
             # Only with the opt-in fault proxy: the function's DynamoDB calls go through it.
-            **({"AWS_ENDPOINT_URL": proxy_url} if proxy_url else {}),
+            **({"AWS_ENDPOINT_URL": dynamodb_endpoint} if dynamodb_endpoint else {}),
         },
         tags=tags,
     )
     code = package.build_zip(settings.state_dir, settings.handler_dir)
     config = progress.step("function", names.function, lambda: function.ensure_function(clients("lambda"), spec, code))
     return config, role["Arn"]
-
-
-def _proxy_description(settings: Settings) -> str:
-    window = f"{settings.consistency_window_ms:g} ms stale-read window" if settings.consistency_window_ms > 0 else ""
-    return " + ".join(part for part in ("faults" if settings.faults else "", window) if part)
 
 
 def api_steps(target: Target, progress: Progress, function_arn: str) -> tuple[str, dict[str, Any]]:

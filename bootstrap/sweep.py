@@ -18,7 +18,8 @@ from bootstrap.aws_errors import error_code, is_code
 from bootstrap.clients import Clients
 from bootstrap.ownership import MANAGED_BY, MANAGED_BY_KEY, STACK_KEY
 from bootstrap.report import Progress
-from bootstrap.settings import Names, Settings
+from bootstrap.settings import Names
+from bootstrap.target import Target
 
 TAG_FILTERS = [{"Key": MANAGED_BY_KEY, "Values": [MANAGED_BY]}]
 
@@ -92,15 +93,16 @@ class Failure:
     error: str
 
 
-def sweep(settings: Settings, clients: Clients, prefix: str, older_than: timedelta) -> list[Failure]:
-    """Take down every stale stack; one that fails is reported and the others still taken down."""
-    stale = stale_stacks(clients, prefix, older_than)
+def sweep(target: Target, prefix: str, older_than: timedelta) -> list[Failure]:
+    """Take down every stale stack's resources (nothing else: no emulator, proxy or outputs file); one that fails
+    is reported and the others still taken down."""
+    stale = stale_stacks(target.clients(), prefix, older_than)
     print(f"sweep: {len(stale)} stale stack(s) named {prefix}* older than {older_than.total_seconds() / 3600:g} h")
     failures = []
     for name in stale:
         print(f"down: stack '{name}'")
         try:
-            stack.down(settings.with_overrides(stack_name=name), Progress(), stop_emulator=False)
+            stack.down(target.for_stack(name), Progress())
         except (ClientError, BotoCoreError, RuntimeError) as error:
             failures.append(Failure(name, " ".join(str(error).split())))
             print(f"  failed: {failures[-1].error} (going on with the others)")

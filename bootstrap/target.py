@@ -1,7 +1,11 @@
-"""Where the stack goes: the embedded emulator, an explicit endpoint (Compose LocalStack), or real AWS."""
+"""Where the stack goes: an emulator's endpoint (embedded, Compose, testcontainers) or real AWS.
+
+The bootstrap is handed a ``Target`` and creates or deletes resources on it; it never starts an emulator. The
+command line (``harness_cli/lifecycle.py``) starts what runs locally, then ``connect``s to it.
+"""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import boto3
@@ -12,10 +16,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from bootstrap import partition as partitions
 from bootstrap.clients import Clients, shared_session
 from bootstrap.region import FALLBACK as REGION_FALLBACK
-from bootstrap.report import Outcome, Progress
-from bootstrap.settings import AWS, EMBEDDED, Settings
-from local_runtime import emulators
-from local_runtime.emulators.process import answers_health
+from bootstrap.settings import AWS, Settings
 
 # The identity check is the first call to AWS: say at once when it cannot be reached.
 _FAIL_FAST = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=20)
@@ -49,6 +50,10 @@ class Target:
     def _clients(self) -> Clients:
         return Clients(self.settings, endpoint_url=self.endpoint_url)
 
+    def for_stack(self, stack_name: str) -> "Target":
+        """The same endpoint, account and partition, for another stack's names (``sweep``)."""
+        return replace(self, settings=self.settings.with_overrides(stack_name=stack_name))
+
     def arn(self, service: str, resource: str, account: str | None = None) -> str:
         """An ARN in this target's partition and region; ``account`` defaults to the caller's."""
         owner = self.account_id if account is None else account
@@ -64,11 +69,6 @@ class Target:
         if self.settings.target == AWS:
             return f"https://{api_id}.{partitions.execute_api_host(self.settings.region)}/{stage}/{path}"
         return f"{self.public_endpoint_url}/_aws/execute-api/{api_id}/{stage}/{path}"
-
-
-def endpoint_reachable(url: str) -> bool:
-    """LocalStack and MiniStack both answer LocalStack's health path."""
-    return answers_health(url.rstrip("/") + "/_localstack/health", timeout=3)
 
 
 def aws_identity(settings: Settings, session: boto3.session.Session | None = None) -> tuple[str, str]:
@@ -97,30 +97,13 @@ def aws_identity(settings: Settings, session: boto3.session.Session | None = Non
         raise TargetError(f"AWS credentials were found but do not work: {error}") from error
 
 
-def resolve(settings: Settings, progress: Progress, start_emulator: bool = True) -> Target:
-    """Reach the target, starting the embedded emulator when that is the target and ``start_emulator``."""
+def connect(settings: Settings, endpoint_url: str | None = None, emulator: str | None = None) -> Target:
+    """The target ``settings`` name, reached: real AWS (its identity from AWS's STS), or the emulator answering at
+    ``endpoint_url`` (``emulator``: which embedded one, when the harness started it)."""
     if settings.target == AWS:
         account, caller = aws_identity(settings)
         return Target(settings, None, account, partition=partitions.of_arn(caller))
-    if settings.target == EMBEDDED:
-        record = emulators.running(settings)
-        if record is None and start_emulator:
-            record = progress.step("emulator", settings.emulator, lambda: _start(settings))
-        elif record is not None:
-            progress.record("emulator", f"{record.name} {record.endpoint_url}", Outcome.REUSED)
-        if record is None:
-            raise TargetError(f"no {settings.emulator} running for this project; run './harness up'")
-        endpoint, emulator = record.endpoint_url, record.name
-    else:
-        endpoint, emulator = settings.endpoint_url or "", None
-        if not endpoint_reachable(endpoint):
-            raise TargetError(f"no emulator answering at {endpoint} (is 'docker compose up' running?)")
-    identity = Clients(settings, endpoint_url=endpoint)("sts").get_caller_identity()
+    identity = Clients(settings, endpoint_url=endpoint_url)("sts").get_caller_identity()
     arn = identity.get("Arn")
     caller_partition = partitions.of_arn(arn) if arn else partitions.of_region(settings.region)
-    return Target(settings, endpoint, identity["Account"], emulator, caller_partition)
-
-
-def _start(settings: Settings) -> tuple[emulators.EmulatorRecord, Outcome]:
-    record, started = emulators.start(settings)
-    return record, Outcome.STARTED if started else Outcome.REUSED
+    return Target(settings, endpoint_url, identity["Account"], emulator, caller_partition)

@@ -8,8 +8,7 @@ import re
 from collections.abc import Iterator
 
 from bootstrap.clients import shared_session
-from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
-from local_runtime.emulators import AVAILABLE as EMULATORS
+from bootstrap.settings import AWS, EMBEDDED, EMULATORS, ENDPOINT, Settings, SettingsError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # (what, rule text, pattern, max length): AWS's documented limits for each derived name.

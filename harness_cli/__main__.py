@@ -1,4 +1,4 @@
-"""``python -m harness_cli up | down | status | sweep``: provision the stack on the chosen target."""
+"""``python -m harness_cli COMMAND``: the command line behind ``./harness`` (each command's ``--help`` lists its options)."""
 
 import argparse
 import importlib
@@ -11,64 +11,95 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bootstrap import stack, sweep
+from bootstrap import sweep
 from bootstrap.ownership import Found, OwnershipError
-from bootstrap.report import Progress
+from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
-from bootstrap.target import TargetError, resolve
+from bootstrap.target import TargetError
 from bootstrap.validation import validate
-from harness_cli import debugging
+from harness_cli import debugging, lifecycle
 from harness_cli.common import confirm_aws
-from local_runtime import emulators, prewarm
-from local_runtime.emulators.process import EmulatorError
+from local_runtime import emulators
+from local_runtime.processes import EmulatorError
+
+# Commands with options of their own each live in a module of this package with ``main(argv) -> int``.
+COMMAND_MODULES: dict[str, str] = {"watch": "watch", "logs": "logs", "faults": "faults"}
+COMMAND_SUMMARIES: dict[str, str] = {
+    "watch": "hot reload: every saved change to handler/ updates the function",
+    "logs": "the function's logs (--follow, --since, --request-id, --json)",
+    "faults": "set | list | clear DynamoDB faults for the function (a stack up with --faults)",
+}
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m harness_cli", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "sweep"])
-    parser.add_argument(
+def _common_options() -> argparse.ArgumentParser:
+    """The options every stack command takes: which stack, on which target."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
         "--target",
         choices=[EMBEDDED, ENDPOINT, AWS],
         help="embedded emulator (default), the AWS_ENDPOINT_URL endpoint, or the real account (explicit only)",
     )
-    parser.add_argument("--emulator", choices=emulators.AVAILABLE, help="embedded emulator (HARNESS_EMULATOR)")
-    parser.add_argument("--port", type=int, help="embedded emulator's port (HARNESS_PORT); default 4566 if free")
-    parser.add_argument("--stack", dest="stack_name", help="stack name every resource name derives from")
-    parser.add_argument("--stage", help="API stage: dev, test, prod, ... (HARNESS_STAGE)")
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)")
-    parser.add_argument(
+    common.add_argument("--emulator", choices=emulators.AVAILABLE, help="embedded emulator (HARNESS_EMULATOR)")
+    common.add_argument("--port", type=int, help="embedded emulator's port (HARNESS_PORT); default 4566 if free")
+    common.add_argument("--stack", dest="stack_name", help="stack name every resource name derives from")
+    common.add_argument("--stage", help="API stage: dev, test, prod, ... (HARNESS_STAGE)")
+    common.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)")
+    return common
+
+
+def _add_up(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+    up = commands.add_parser("up", parents=[common], help="bring the stack up; print its URL, key and a curl command")
+    up.add_argument(
         "--consistency-window-ms",
         type=float,
         help="local only: GetItem without ConsistentRead sees the old item for this long after a write",
     )
-    parser.add_argument(
+    up.add_argument(
         "--prewarm",
         type=int,
         help="local targets: execution environments up starts before returning (HARNESS_PREWARM; 0: none)",
     )
-    parser.add_argument(
+    up.add_argument(
         "--faults",
         action="store_true",
         default=None,
         help="local only: route the function's DynamoDB calls through the fault proxy (./harness faults)",
     )
-    parser.add_argument(
+    up.add_argument(
         "--debug",
         action="store_true",
-        help="up, embedded only: the function's execution environment waits for a debugger (debugpy) to attach",
+        help="embedded only: the function's execution environment waits for a debugger (debugpy) to attach",
     )
-    parser.add_argument(
-        "--debug-port", type=int, help="up --debug: the debugger's port on 127.0.0.1 (HARNESS_DEBUG_PORT; 5678)"
-    )
-    parser.add_argument("--keep-emulator", action="store_true", help="down: delete the resources, keep the emulator")
-    parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
-    parser.add_argument(
+    up.add_argument("--debug-port", type=int, help="the debugger's port on 127.0.0.1 (HARNESS_DEBUG_PORT; 5678)")
+    up.add_argument(
         "--adopt",
         action="store_true",
-        help="up: take over resources that have this stack's names but not its tags (tags them first)",
+        help="take over resources that have this stack's names but not its tags (tags them first)",
     )
-    parser.add_argument("--prefix", default="ci-", help="sweep: stack names to consider (default: ci-)")
-    parser.add_argument("--older-than-hours", type=float, default=6.0, help="sweep: minimum age (default: 6)")
+    up.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m harness_cli", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common_options()
+    _add_up(commands, common)
+    down = commands.add_parser("down", parents=[common], help="delete the stack; stop what it started here")
+    emulator = down.add_mutually_exclusive_group()
+    emulator.add_argument("--keep-emulator", action="store_true", help="delete the resources, keep the emulator")
+    emulator.add_argument(
+        "--stop-emulator",
+        action="store_true",
+        help="stop the embedded emulator even when other stacks live on it (they go with it)",
+    )
+    down.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
+    commands.add_parser("status", parents=[common], help="is a stack up? and every stack on the same target")
+    sweep_command = commands.add_parser("sweep", parents=[common], help="take down stale stacks (a CI's leftovers)")
+    sweep_command.add_argument("--prefix", default="ci-", help="stack names to consider (default: ci-)")
+    sweep_command.add_argument("--older-than-hours", type=float, default=6.0, help="minimum age (default: 6)")
+    sweep_command.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
+    for name, summary in COMMAND_SUMMARIES.items():  # listed here; each parses its own options (--help)
+        commands.add_parser(name, help=summary, add_help=False)
     return parser
 
 
@@ -95,11 +126,7 @@ def _print_ready(outputs: dict, seconds: float, outputs_path: str) -> None:
 
 
 def _prewarm(settings: Settings, outputs: dict, progress: Progress) -> None:
-    """Start ``settings.prewarm`` execution environments now, so the first burst finds them warm."""
-    clients = resolve(settings, Progress(io.StringIO()), start_emulator=False).clients()
-    warmed = prewarm.warm(clients, outputs["function_name"], settings.prewarm)
-    what = f"{warmed.count} execution environments"
-    progress.say("  {:<14} {:<40} {:<10} {:6.2f}s", "prewarm", what, "warm", warmed.seconds)
+    warmed = lifecycle.warm(settings, outputs, progress)
     if warmed.failures:
         print(f"note: {len(warmed.failures)} warm-up invocation(s) failed, first: {warmed.failures[0]}")
 
@@ -122,7 +149,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "up":
         print(f"up: stack '{settings.stack_name}' on {settings.target}")
         progress = Progress()
-        outputs = stack.up(settings, progress, adopt=args.adopt)
+        outputs = lifecycle.up(settings, progress, adopt=args.adopt)
         if settings.debug_port is not None:  # one environment, which waits for the debugger: no prewarming
             debugging.start_environment(settings, outputs)
         elif settings.is_emulated and settings.prewarm > 0:
@@ -132,18 +159,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(debugging.attach_instructions(settings))
     elif args.command == "down":
         print(f"down: stack '{settings.stack_name}' on {settings.target}")
-        left_alone = stack.down(settings, Progress(), stop_emulator=not args.keep_emulator)
-        _note_left_alone(left_alone, stopped_emulator=settings.target == EMBEDDED and not args.keep_emulator)
+        progress = Progress()
+        left_alone = lifecycle.down(settings, progress, args.keep_emulator, args.stop_emulator)
+        _note_left_alone(left_alone, stopped_emulator=progress.outcomes.get("emulator") == Outcome.STOPPED)
         print(f"Done in {time.perf_counter() - started:.1f}s.")
     elif args.command == "sweep":
-        clients = resolve(settings, Progress(), start_emulator=False).clients()
-        failures = sweep.sweep(settings, clients, args.prefix, timedelta(hours=args.older_than_hours))
+        target = lifecycle.resolve(settings, Progress(), start_emulator=False)
+        failures = sweep.sweep(target, args.prefix, timedelta(hours=args.older_than_hours))
         for failure in failures:
             print(f"error: sweep could not take down stack '{failure.stack}': {failure.error}", file=sys.stderr)
         if failures:
             return 1
     else:
-        outputs = stack.status(settings)
+        outputs = lifecycle.status(settings)
         if outputs is None:
             print("no stack is up on this target (run: ./harness up)")
             return 3
@@ -154,7 +182,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _list_stacks(settings: Settings, outputs: dict) -> None:
     """Every harness stack on the same target (other checkouts, test workers, branches), newest first."""
-    clients = resolve(settings, Progress(io.StringIO()), start_emulator=False).clients()
+    clients = lifecycle.resolve(settings, Progress(io.StringIO()), start_emulator=False).clients()
     stacks = sweep.stacks_with_age(clients, say=lambda line: print(line, file=sys.stderr))
     where = outputs.get("endpoint_url") or f"AWS {settings.region}"
     print(f"{len(stacks)} stack(s) on {where}:")
@@ -173,10 +201,6 @@ def _ago(delta: timedelta) -> str:
     return f"{seconds} s"
 
 
-# Commands with options of their own each live in a module of this package with ``main(argv) -> int``.
-COMMAND_MODULES: dict[str, str] = {"watch": "watch", "logs": "logs", "faults": "faults"}
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Every failure ends in one line on stderr and a non-zero exit, never a traceback."""
     argv = sys.argv[1:] if argv is None else argv
@@ -191,9 +215,9 @@ def main(argv: list[str] | None = None) -> int:
             stack_name=args.stack_name,
             stage=args.stage,
             region=args.region,
-            consistency_window_ms=args.consistency_window_ms,
-            prewarm=args.prewarm,
-            faults=args.faults,
+            consistency_window_ms=getattr(args, "consistency_window_ms", None),
+            prewarm=getattr(args, "prewarm", None),
+            faults=getattr(args, "faults", None),
             debug_port=debugging.debug_port(args.debug, args.debug_port) if args.command == "up" else None,
         )
         validate(settings)

@@ -6,10 +6,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bootstrap import stack
 from bootstrap.settings import Settings, SettingsError
 from bootstrap.target import TargetError, aws_identity
 from bootstrap.validation import validate
+from harness_cli import lifecycle
 
 NO_STACK = "no stack is up: run ./harness up"
 
@@ -30,7 +30,7 @@ def settings_from_env(**overrides: Any) -> Settings:
 
 def stack_that_is_up(settings: Settings) -> dict[str, Any]:
     """The outputs of the stack ``up`` brought up, if its target still answers; else ``CommandError``."""
-    outputs = stack.status(settings)
+    outputs = lifecycle.status(settings)
     if outputs is None:
         raise CommandError(NO_STACK)
     return outputs

@@ -6,7 +6,7 @@ from typing import Any
 
 from bootstrap.clients import Clients
 from bootstrap.settings import Settings, SettingsError
-from local_runtime.emulators.function_hooks import DEFAULT_DEBUG_PORT, debug_task_root
+from local_runtime.function_runtime.hooks import DEFAULT_DEBUG_PORT, debug_task_root
 
 PORT_VARIABLE = "HARNESS_DEBUG_PORT"
 # Direct invocations (not API Gateway events) get their result as is: this one touches no table.

@@ -16,9 +16,9 @@ import sys
 
 from bootstrap.settings import AWS
 from harness_cli.common import CommandError, run_command, settings_from_env, stack_that_is_up
-from local_runtime.fault_api import FaultApi, FaultApiError
-from local_runtime.fault_rules import ALL, AWS_ERRORS, MAX_LATENCY_MS, OPERATIONS
-from local_runtime.proxy import LOCAL_ONLY
+from local_runtime.faults.client import FaultApi, FaultApiError
+from local_runtime.faults.launcher import LOCAL_ONLY
+from local_runtime.faults.rules import ALL, AWS_ERRORS, MAX_LATENCY_MS, OPERATIONS
 
 
 class _Parser(argparse.ArgumentParser):

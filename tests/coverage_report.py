@@ -11,7 +11,7 @@ cost a tenth of the unit tests' time):
   ``HARNESS_COVERAGE_CONTEXT``);
 - ``unit-subprocess`` / ``e2e-subprocess``: a command-line process a unit or e2e test started
   (``[run] patch = subprocess``; ``subprocess_context`` gives it its test's kind);
-- ``e2e-function``: the function's processes under the emulator (``local_runtime/emulators/function_startup.py``);
+- ``e2e-function``: the function's processes under the emulator (``local_runtime/function_runtime/startup.py``);
 - empty: lines run before the first test (importing the tests), and a pytest run outside tox's: counted as unit.
 
 Exit 1 when handler/'s e2e-alone figure is below the floor, where the e2e tests ran on an embedded emulator
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bootstrap.settings import EMBEDDED, Settings  # noqa: E402 - run as a script, from any folder
 from local_runtime.emulators import AVAILABLE  # noqa: E402
-from local_runtime.emulators.function_startup import COVERAGE_CONTEXT, changed_coverage_config  # noqa: E402
+from local_runtime.function_runtime.startup import COVERAGE_CONTEXT, changed_coverage_config  # noqa: E402
 
 PACKAGES = ("handler", "bootstrap")
 DATA_DIR = ROOT / ".coverage-data"

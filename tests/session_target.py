@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bootstrap.settings import EMBEDDED, Settings
-from tests.docker_targets import docker_engine_available
+from local_runtime.docker_targets import docker_engine_available
 
 LOCALSTACK_DOCKER = "localstack-docker"
 COMPOSE_EMULATORS = {"compose-localstack": "localstack", "compose-ministack": "ministack"}

@@ -6,7 +6,7 @@ workers are its children. On SIGTERM or SIGINT this forwards the signal, gives L
 ``kill(-1)``; under another init, LocalStack's process group). It also reaps the orphans that end up
 with it, as an init does. If LocalStack exits by itself, the container exits with its status.
 
-``HARNESS_FAULT_PROXY=1`` (the default) also starts ``local_runtime/fault_proxy.py`` in shared mode on
+``HARNESS_FAULT_PROXY=1`` (the default) also starts ``local_runtime/faults/proxy_server.py`` in shared mode on
 ``HARNESS_FAULT_PROXY_PORT`` (4600) in front of LocalStack; if it fails, LocalStack keeps running. (Their
 names before the proxy injected faults, ``HARNESS_CONSISTENCY_PROXY`` and ``..._PORT``, still work.)
 """
@@ -60,7 +60,13 @@ def _start_proxy() -> int | None:
     if _setting("HARNESS_FAULT_PROXY", "HARNESS_CONSISTENCY_PROXY", "1") != "1":
         return None
     port = _setting("HARNESS_FAULT_PROXY_PORT", "HARNESS_CONSISTENCY_PROXY_PORT", "4600")
-    argv = [sys.executable, "-m", "local_runtime.fault_proxy", "--upstream", f"http://127.0.0.1:{_gateway_port()}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "local_runtime.faults.proxy_server",
+        "--upstream",
+        f"http://127.0.0.1:{_gateway_port()}",
+    ]
     argv += ["--port", port, "--bind", "0.0.0.0", "--shared"]  # noqa: S104 - published on the container's interfaces
     try:
         return _spawn(argv, own_group=False, env={**os.environ, "PYTHONPATH": HERE})

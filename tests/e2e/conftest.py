@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from bootstrap import stack
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
 from bootstrap.target import TargetError
-from local_runtime.fault_api import FaultApi
-from tests.docker_targets import compose_stack, localstack_container
+from harness_cli import lifecycle
+from local_runtime.docker_targets import compose_stack, localstack_container
+from local_runtime.faults.client import FaultApi
 from tests.session_target import plan_session
 from tests.support import Api, api_after_up, wait_for_key, worker_id
 
@@ -47,7 +47,7 @@ def session_stack(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest
         with localstack_container(settings) as target:
             yield from _own_stack(target.settings, target.read_log)
         return
-    existing = stack.status(settings)
+    existing = lifecycle.status(settings)
     if existing is not None and existing["target"] == settings.target and worker_id(pytestconfig) is None:
         yield SessionStack(settings, existing, _embedded_log(settings, existing))
         return
@@ -63,10 +63,10 @@ def _embedded_log(settings: Settings, outputs: dict[str, Any]) -> Callable[[], s
 def _own_stack(settings: Settings, read_log: Callable[[], str] | None) -> Iterator[SessionStack]:
     log = io.StringIO()
     try:
-        outputs = stack.up(settings, Progress(log))
+        outputs = lifecycle.up(settings, Progress(log))
         yield SessionStack(settings, outputs, read_log or _embedded_log(settings, outputs))
-    finally:
-        stack.down(settings, Progress(log))
+    finally:  # the session's emulator is its own: stopped even if a test left a stack on it
+        lifecycle.down(settings, Progress(log), force_emulator=True)
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +137,7 @@ def stack_factory(settings: Settings, outputs: dict[str, Any], tmp_path) -> Iter
 
     yield make
     for extra in made:
-        stack.down(extra, Progress(io.StringIO()))
+        lifecycle.down(extra, Progress(io.StringIO()))
 
 
 @dataclass(frozen=True)
@@ -167,11 +167,11 @@ def fault_stack(settings: Settings, outputs: dict[str, Any], tmp_path_factory) -
     extra = extra_stack_settings(settings, outputs, tmp_path_factory.mktemp("faults"), faults=True)
     try:
         try:
-            yield fault_stack_of(extra, stack.up(extra, Progress(io.StringIO())))
+            yield fault_stack_of(extra, lifecycle.up(extra, Progress(io.StringIO())))
         except TargetError as error:  # no proxy can reach this emulator's functions: up says why
             pytest.skip(f"up --faults refused: {error}")
     finally:
-        stack.down(extra, Progress(io.StringIO()))
+        lifecycle.down(extra, Progress(io.StringIO()))
 
 
 class Faults:

@@ -12,12 +12,12 @@ from bootstrap import api as api_module
 from bootstrap import function as function_module
 from bootstrap import iam as iam_module
 from bootstrap import log_group as log_group_module
-from bootstrap import stack
 from bootstrap import stage as stage_module
 from bootstrap import table as table_module
 from bootstrap import usage as usage_module
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import Settings
+from harness_cli import lifecycle
 from tests.support import api_after_up
 
 pytestmark = pytest.mark.e2e
@@ -53,11 +53,11 @@ def resources_left(clients, names) -> dict[str, list[str]]:
 def test_up_twice__second_run_changes_nothing(second_stack):
     # GIVEN a stack that is up
     first = Progress(io.StringIO())
-    stack.up(second_stack, first)
+    lifecycle.up(second_stack, first)
     assert set(first.outcomes.values()) == {Outcome.CREATED}
     # WHEN up runs again
     again = Progress(io.StringIO())
-    outputs = stack.up(second_stack, again)
+    outputs = lifecycle.up(second_stack, again)
     # THEN every resource reports unchanged, and the outputs name the same API
     assert again.outcomes and set(again.outcomes.values()) == {Outcome.UNCHANGED}, again.outcomes
     assert outputs["rest_api_id"] in outputs["api_url"]
@@ -67,9 +67,9 @@ def test_up_twice__second_run_changes_nothing(second_stack):
 
 
 def test_down__leaves_nothing(second_stack, clients):
-    stack.up(second_stack, Progress(io.StringIO()))
+    lifecycle.up(second_stack, Progress(io.StringIO()))
     assert all(resources_left(clients, second_stack.names).values())
-    stack.down(second_stack, Progress(io.StringIO()))
+    lifecycle.down(second_stack, Progress(io.StringIO()))
     assert resources_left(clients, second_stack.names) == {
         key: [] for key in resources_left(clients, second_stack.names)
     }
@@ -103,21 +103,21 @@ def test_interrupted_up__converges_when_rerun(second_stack, monkeypatch, module,
 
     monkeypatch.setattr(module, step, crash_after)
     with pytest.raises(KeyboardInterrupt):
-        stack.up(second_stack, Progress(io.StringIO()))
+        lifecycle.up(second_stack, Progress(io.StringIO()))
     monkeypatch.undo()
     # WHEN up runs again
-    converged = stack.up(second_stack, Progress(io.StringIO()))
+    converged = lifecycle.up(second_stack, Progress(io.StringIO()))
     # THEN the stack works, and a third run finds nothing left to do (nothing was duplicated)
     assert api_after_up(converged).call({"operation": "ping"}) == "pong"
     third = Progress(io.StringIO())
-    stack.up(second_stack, third)
+    lifecycle.up(second_stack, third)
     assert set(third.outcomes.values()) == {Outcome.UNCHANGED}, third.outcomes
 
 
 def test_up_interrupted_after_a_method_change__next_up_redeploys(second_stack, clients, monkeypatch):
     # GIVEN a stack whose stage serves a deployment made by hand of a method that needs no key (as a stage
     # left behind by an older harness, or by an up that died before deploying, would)
-    outputs = stack.up(second_stack, Progress(io.StringIO()))
+    outputs = lifecycle.up(second_stack, Progress(io.StringIO()))
     apigw, api_id, stage = clients("apigateway"), outputs["rest_api_id"], second_stack.stage
     resource = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] != "/")
     method = {"restApiId": api_id, "resourceId": resource["id"], "httpMethod": "POST"}
@@ -134,11 +134,11 @@ def test_up_interrupted_after_a_method_change__next_up_redeploys(second_stack, c
 
     monkeypatch.setattr(api_module, "ensure_method", crash_after)
     with pytest.raises(KeyboardInterrupt):
-        stack.up(second_stack, Progress(io.StringIO()))
+        lifecycle.up(second_stack, Progress(io.StringIO()))
     monkeypatch.undo()
     # WHEN up runs again, finding the method as it should be
     rerun = Progress(io.StringIO())
-    converged = stack.up(second_stack, rerun)
+    converged = lifecycle.up(second_stack, rerun)
     # THEN it deploys all the same: the stage no longer serves the deployment made by hand, and a key is needed
     assert (rerun.outcomes["method"], rerun.outcomes["stage"]) == (Outcome.UNCHANGED, Outcome.UPDATED)
     serving = apigw.get_stage(restApiId=api_id, stageName=stage)["deploymentId"]

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bootstrap import stack
 from bootstrap.report import Progress
 from bootstrap.target import TargetError
+from harness_cli import lifecycle
 from tests.e2e.conftest import extra_stack_settings
 from tests.support import Api, poll
 
@@ -28,12 +28,12 @@ def stale_api(settings, outputs, backend, tmp_path_factory) -> Iterator[Api]:
     stale = extra_stack_settings(settings, outputs, tmp_path_factory.mktemp("stale"), consistency_window_ms=WINDOW_MS)
     try:
         try:
-            created = stack.up(stale, Progress(io.StringIO()))
+            created = lifecycle.up(stale, Progress(io.StringIO()))
         except TargetError as error:  # no proxy can reach this emulator's functions: up says why
             pytest.skip(f"up --consistency-window-ms refused: {error}")
         yield Api(created["api_url"], created["api_key"])
     finally:
-        stack.down(stale, Progress(io.StringIO()))
+        lifecycle.down(stale, Progress(io.StringIO()))
 
 
 @pytest.mark.aws_behaviour("GetItem right after a write (with `--consistency-window-ms`)", "may miss the item")

@@ -17,7 +17,7 @@ import requests
 
 from bootstrap.settings import EMBEDDED, Settings
 from local_runtime.emulators import AVAILABLE
-from local_runtime.emulators.process import owned_processes, pick_port
+from local_runtime.processes import owned_processes, pick_port
 from tests.dap import DapClient
 from tests.support import ROOT, Api, poll, run_bootstrap
 

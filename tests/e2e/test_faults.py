@@ -10,10 +10,10 @@ import uuid
 
 import pytest
 
-from bootstrap import stack
 from bootstrap.report import Progress
 from bootstrap.target import TargetError
-from local_runtime.fault_rules import AWS_ERRORS
+from harness_cli import lifecycle
+from local_runtime.faults.rules import AWS_ERRORS
 from tests.support import Api, api_after_up, mark_gap, poll, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -106,7 +106,7 @@ def test_latency_beyond_the_function_s_timeout__502_then_normal_once_cleared(sta
     # GIVEN a stack whose function times out after 2 s, with the fault proxy in its path
     settings = stack_factory(timeout_s=2, faults=True)
     try:
-        outputs = stack.up(settings, Progress(io.StringIO()))
+        outputs = lifecycle.up(settings, Progress(io.StringIO()))
     except TargetError as error:
         pytest.skip(f"up --faults refused: {error}")
     api = api_after_up(outputs)
@@ -161,7 +161,7 @@ def test_latency_beyond_api_gateway_s_29_s__504(stack_factory, backend, request,
     # so the 504 is proven in 3 s instead of 29
     settings = stack_factory(timeout_s=40, faults=True)
     try:
-        outputs = stack.up(settings, Progress(io.StringIO()))
+        outputs = lifecycle.up(settings, Progress(io.StringIO()))
     except TargetError as error:
         pytest.skip(f"up --faults refused: {error}")
     apigw, api_id = clients("apigateway"), outputs["rest_api_id"]

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bootstrap import package, stack
+from bootstrap import package
 from bootstrap.function import WAITER
 from bootstrap.report import Progress
+from harness_cli import lifecycle
 from tests.support import Api, api_after_up, handler_copy, poll
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +50,7 @@ def test_code_update__in_flight_finishes_on_old_code_and_every_later_invocation_
 ):
     # GIVEN a stack deployed from a copy of the handler, with several warm execution environments
     settings = stack_factory(handler_dir=slow_source)
-    outputs = stack.up(settings, Progress(io.StringIO()))
+    outputs = lifecycle.up(settings, Progress(io.StringIO()))
     api = api_after_up(outputs)
     assert _pings(api, 4) == ["pong"] * 4
     # WHEN an invocation is in flight (its item is written: it runs) while the code changes and the update completes

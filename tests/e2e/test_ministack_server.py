@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime.emulators.ministack import HEALTH_PATH
-from local_runtime.emulators.ministack_server import SWITCH
-from local_runtime.emulators.process import answers_health, pick_port, poll_until, spawn, stop_process_group
+from local_runtime.ministack.launcher import HEALTH_PATH
+from local_runtime.ministack.server import SWITCH
+from local_runtime.processes import answers_health, pick_port, poll_until, spawn, stop_process_group
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def emulator(server: str, tmp_path: Path) -> Iterator[int]:
         "HARNESS_FORK_SERVER": "0",
         "PYTHONPATH": str(ROOT),
     }
-    process = spawn([sys.executable, "-m", "local_runtime.emulators.ministack_tuned"], env, scratch / "log")
+    process = spawn([sys.executable, "-m", "local_runtime.ministack.tuned"], env, scratch / "log")
     try:
         health = f"http://127.0.0.1:{port}{HEALTH_PATH}"
         assert poll_until(lambda: answers_health(health) or process.poll() is not None, 60.0), server

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bootstrap import stack
 from bootstrap.report import Progress
+from harness_cli import lifecycle
 from tests.support import Api, burst_creates, run_bootstrap
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def second_stack(stack_factory):
     extra = stack_factory()
-    outputs = stack.up(extra, Progress(io.StringIO()))
+    outputs = lifecycle.up(extra, Progress(io.StringIO()))
     return extra, outputs, Api(outputs["api_url"], outputs["api_key"])
 
 

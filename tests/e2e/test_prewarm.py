@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bootstrap.settings import EMBEDDED
-from local_runtime.emulators.process import owned_processes
+from local_runtime.processes import owned_processes
 from tests.support import api_after_up, burst_creates, run_cli
 
 pytestmark = pytest.mark.e2e

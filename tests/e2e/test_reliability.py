@@ -8,11 +8,12 @@ import zipfile
 
 import pytest
 
-from bootstrap import package, stack
+from bootstrap import package
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, Settings
+from harness_cli import lifecycle
 from local_runtime import emulators, prewarm
-from local_runtime.emulators.process import is_alive, pick_port, poll_until
+from local_runtime.processes import is_alive, pick_port, poll_until
 from tests.support import Api, api_after_up, burst_creates, poll
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +36,7 @@ def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api, clients,
 def test_usage_plan_throttle__429(stack_factory):
     # GIVEN a stack whose usage plan allows 1 request per second with a burst of 1
     settings = stack_factory(plan_rate_limit=1.0, plan_burst_limit=1)
-    api = api_after_up(stack.up(settings, Progress(io.StringIO())))
+    api = api_after_up(lifecycle.up(settings, Progress(io.StringIO())))
     # WHEN a request gets through (at once on emulators; on AWS the wait for the new stack spent the burst),
     # and 4 more arrive right after it
     poll(lambda: api.post({"operation": "ping"}).status_code, accept=lambda status: status == 200, timeout=30)
@@ -49,7 +50,7 @@ def test_usage_plan_throttle__429(stack_factory):
 @pytest.mark.aws_behaviour("usage-plan quota used up", "429 `Limit Exceeded`")
 def test_usage_plan_quota__429_once_used_up(stack_factory):
     settings = stack_factory(plan_quota_per_day=3)
-    outputs = stack.up(settings, Progress(io.StringIO()))
+    outputs = lifecycle.up(settings, Progress(io.StringIO()))
     api = api_after_up(outputs)
     statuses = [api.post({"operation": "ping"}).status_code for _ in range(5)]
     # On AWS, the probes that waited for the new stack (up's and the test's) used part of the quota already.
@@ -89,7 +90,7 @@ def _crashing_zip() -> bytes:
 @pytest.mark.aws_behaviour("the function's process dies mid-request", "502 `Internal server error`")
 def test_function_crash_mid_request__502_then_the_next_request_succeeds(stack_factory, clients):
     settings = stack_factory()
-    outputs = stack.up(settings, Progress(io.StringIO()))
+    outputs = lifecycle.up(settings, Progress(io.StringIO()))
     api_after_up(outputs)
     lambda_client = clients("lambda")
     lambda_client.update_function_code(FunctionName=outputs["function_name"], ZipFile=_crashing_zip())
@@ -108,17 +109,17 @@ def test_emulator_killed__up_restores_the_stack_and_says_data_is_gone(settings, 
         pytest.skip("restarts the embedded emulator; this session targets an endpoint or AWS")
     own = Settings(emulator=settings.emulator, stack_name="restart", state_dir=tmp_path / "state", port=pick_port(4700))
     try:
-        outputs = stack.up(own, Progress(io.StringIO()))
+        outputs = lifecycle.up(own, Progress(io.StringIO()))
         Api(outputs["api_url"], outputs["api_key"]).call({"operation": "create", "payload": {"Item": {"id": "kept?"}}})
         record = emulators.running(own)
         # WHEN the emulator dies without warning
         os.killpg(record.pid, signal.SIGKILL)
         assert poll_until(lambda: not is_alive(record.pid), 10)
         # THEN up starts a new one and recreates every resource; the emulator kept no items (documented)
-        restored = stack.up(own, Progress(io.StringIO()))
+        restored = lifecycle.up(own, Progress(io.StringIO()))
         api = Api(restored["api_url"], restored["api_key"])
         assert api.call({"operation": "ping"}) == "pong"
         assert api.post({"operation": "read", "payload": {"Key": {"id": "kept?"}}}).status_code == 404
     finally:
-        stack.down(own, Progress(io.StringIO()))
+        lifecycle.down(own, Progress(io.StringIO()))
     assert emulators.running(own) is None

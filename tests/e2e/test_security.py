@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from bootstrap import iam
-from local_runtime.emulators.process import clean_environment
+from local_runtime.processes import clean_environment
 from tests.support import poll
 
 pytestmark = pytest.mark.e2e

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from bootstrap import stack
 from bootstrap.report import Progress
-from local_runtime.emulators.process import is_alive
+from harness_cli import lifecycle
+from local_runtime.processes import is_alive
 from tests.support import CliProcess, api_after_up, cli_env, handler_copy
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +28,7 @@ def test_watch__reloads_a_saved_change_refuses_a_syntax_error_and_stops_cleanly(
     # GIVEN a stack deployed from a copy of the handler, and watch running on that copy
     source = handler_copy(tmp_path)
     settings = stack_factory(handler_dir=source)
-    api = api_after_up(stack.up(settings, Progress(io.StringIO())))
+    api = api_after_up(lifecycle.up(settings, Progress(io.StringIO())))
     assert api.call(PING) == "pong"
     with CliProcess("watch", "--yes", env=cli_env(settings)) as watcher:
         serving = watcher.wait_for(lambda line: line.startswith(("serving CodeSha256", "error:")), timeout=120)

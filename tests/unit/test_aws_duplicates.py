@@ -9,6 +9,7 @@ from bootstrap import api, stack, usage
 from bootstrap.clients import Clients
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, Settings
+from harness_cli import lifecycle
 
 pytestmark = pytest.mark.unit
 
@@ -28,12 +29,12 @@ def duplicate(settings: Settings, tags: dict[str, str]) -> tuple[str, str]:
 
 def test_up__names_the_duplicates_and_keeps_using_one(settings):
     # GIVEN a stack that is up, and a second REST API and key of its names carrying its tags
-    first = stack.up(settings, Progress(io.StringIO()))
+    first = lifecycle.up(settings, Progress(io.StringIO()))
     first_key = usage.find_api_keys(Clients(settings)("apigateway"), settings.names.api_key)[0]["id"]
     api_id, key_id = duplicate(settings, stack.stack_tags(settings))
     # WHEN up runs again
     progress = Progress(io.StringIO())
-    again = stack.up(settings, progress)
+    again = lifecycle.up(settings, progress)
     # THEN one warning line per kind names both ids
     warnings = [line for line in progress.stream.getvalue().splitlines() if line.startswith("warning:")]
     assert len(warnings) == 2
@@ -42,15 +43,15 @@ def test_up__names_the_duplicates_and_keeps_using_one(settings):
     )
     assert "2 API keys named twice-key" in warnings[1] and first_key in warnings[1] and key_id in warnings[1]
     # AND the stack keeps using one of them, the same run after run
-    assert stack.up(settings, Progress(io.StringIO()))["rest_api_id"] == again["rest_api_id"]
+    assert lifecycle.up(settings, Progress(io.StringIO()))["rest_api_id"] == again["rest_api_id"]
 
 
 def test_down__deletes_every_duplicate_tagged_as_the_stacks(settings):
-    stack.up(settings, Progress(io.StringIO()))
+    lifecycle.up(settings, Progress(io.StringIO()))
     duplicate(settings, stack.stack_tags(settings))
     # WHEN down runs
     progress = Progress(io.StringIO())
-    assert stack.down(settings, progress) == []
+    assert lifecycle.down(settings, progress) == []
     # THEN no REST API and no key of the stack's names is left
     apigw = Clients(settings)("apigateway")
     assert api.find_rest_apis(apigw, settings.names.rest_api) == []
@@ -59,9 +60,9 @@ def test_down__deletes_every_duplicate_tagged_as_the_stacks(settings):
 
 
 def test_down__leaves_a_duplicate_without_the_stacks_tags(settings):
-    stack.up(settings, Progress(io.StringIO()))
+    lifecycle.up(settings, Progress(io.StringIO()))
     api_id, key_id = duplicate(settings, {})
-    left_alone = stack.down(settings, Progress(io.StringIO()))
+    left_alone = lifecycle.down(settings, Progress(io.StringIO()))
     assert sorted((found.kind, found.name) for found in left_alone) == [
         ("api-key", f"twice-key ({key_id})"),
         ("rest-api", f"twice-api ({api_id})"),

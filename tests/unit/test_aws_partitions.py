@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from bootstrap import partition, stack, target
+from bootstrap import partition, target
 from bootstrap.clients import Clients
 from bootstrap.region import FALLBACK, region_from_env
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
 from bootstrap.target import Target, TargetError
 from harness_cli import __main__ as cli
-from harness_cli import common
+from harness_cli import common, lifecycle
 
 pytestmark = pytest.mark.unit
 FUNCTION = "arn:{p}:lambda:{r}:111122223333:function:f"
@@ -45,7 +45,7 @@ def test_resolve_aws__takes_the_partition_from_the_callers_arn(monkeypatch):
     # GIVEN credentials whose STS identity is in AWS GovCloud
     monkeypatch.setattr(target, "aws_identity", lambda _s: ("1", "arn:aws-us-gov:sts::1:assumed-role/ci/run"))
     # WHEN the target is resolved, THEN it is in that partition
-    resolved = target.resolve(Settings(target=AWS, region="us-gov-west-1"), Progress(io.StringIO()))
+    resolved = lifecycle.resolve(Settings(target=AWS, region="us-gov-west-1"), Progress(io.StringIO()))
     assert resolved.partition == "aws-us-gov"
 
 
@@ -53,7 +53,7 @@ def test_up_in_aws_cn__every_arn_the_stack_writes_is_aws_cn(moto_aws, tmp_path):
     # GIVEN moto answering in China (its STS names the caller arn:aws-cn:...)
     settings = Settings(target=AWS, stack_name="part", region="cn-north-1", state_dir=tmp_path)
     # WHEN up runs
-    outputs = stack.up(settings, Progress(io.StringIO()))
+    outputs = lifecycle.up(settings, Progress(io.StringIO()))
     # THEN the inline policy, the permission, the integration and the URL are all in aws-cn / amazonaws.com.cn
     clients = Clients(settings)
     policy = clients("iam").get_role_policy(RoleName=settings.names.role, PolicyName=settings.names.policy)

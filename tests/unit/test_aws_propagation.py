@@ -10,9 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bootstrap import ready, stack
+from bootstrap import ready
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
+from harness_cli import lifecycle
 from tests.support import Api, api_after_up
 
 pytestmark = pytest.mark.unit
@@ -81,7 +82,7 @@ def test_up_on_aws__ends_when_the_api_answers_and_says_so(moto_aws, tmp_path, mo
     monkeypatch.setattr(ready, "INTERVAL_S", 0.0)
     # WHEN up runs
     progress = Progress(io.StringIO())
-    outputs = stack.up(Settings(target=AWS, stack_name="ready", state_dir=tmp_path), progress)
+    outputs = lifecycle.up(Settings(target=AWS, stack_name="ready", state_dir=tmp_path), progress)
     # THEN it probed the stack's own URL with its key until the 200, and its last line says so
     assert probed == [(outputs["api_url"], outputs["api_key"])] * 3
     last = progress.stream.getvalue().splitlines()[-1].split()

@@ -5,11 +5,12 @@ import io
 
 import pytest
 
-from bootstrap import stack, stage
+from bootstrap import stage
 from bootstrap.clients import Clients
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, Settings
 from bootstrap.target import Target
+from harness_cli import lifecycle
 
 pytestmark = pytest.mark.unit
 
@@ -26,7 +27,7 @@ def deployed(settings: Settings, api_id: str) -> str | None:
 
 def test_up_interrupted_after_the_method_changed__next_up_deploys_it(settings, monkeypatch):
     # GIVEN a stack that is up, and a new definition of the method (here: the integration calls an alias)
-    first = stack.up(settings, Progress(io.StringIO()))
+    first = lifecycle.up(settings, Progress(io.StringIO()))
     before = deployed(settings, first["rest_api_id"])
     integration_uri = Target.integration_uri
     monkeypatch.setattr(Target, "integration_uri", lambda target, arn: integration_uri(target, f"{arn}:live"))
@@ -39,30 +40,30 @@ def test_up_interrupted_after_the_method_changed__next_up_deploys_it(settings, m
     monkeypatch.setattr(stage, "ensure_stage", killed)
     interrupted = Progress(io.StringIO())
     with pytest.raises(KeyboardInterrupt):
-        stack.up(settings, interrupted)
+        lifecycle.up(settings, interrupted)
     assert interrupted.outcomes["method"] is Outcome.UPDATED
     monkeypatch.setattr(stage, "ensure_stage", real_ensure_stage)
     # AND the next up finds the method unchanged
     rerun = Progress(io.StringIO())
-    stack.up(settings, rerun)
+    lifecycle.up(settings, rerun)
     # THEN it still deploys, because the stage's deployment is of the old method
     assert (rerun.outcomes["method"], rerun.outcomes["stage"]) == (Outcome.UNCHANGED, Outcome.UPDATED)
     assert deployed(settings, first["rest_api_id"]) not in (None, before)
     # AND once deployed, nothing is left to do
     again = Progress(io.StringIO())
-    stack.up(settings, again)
+    lifecycle.up(settings, again)
     assert again.outcomes["stage"] is Outcome.UNCHANGED
 
 
 def test_stage_on_a_deployment_made_by_hand__is_redeployed(settings):
     # GIVEN the stage moved to a deployment the harness did not make (no fingerprint)
-    outputs = stack.up(settings, Progress(io.StringIO()))
+    outputs = lifecycle.up(settings, Progress(io.StringIO()))
     apigw, api_id = Clients(settings)("apigateway"), outputs["rest_api_id"]
     by_hand = apigw.create_deployment(restApiId=api_id, description="by hand")
     patch = [{"op": "replace", "path": "/deploymentId", "value": by_hand["id"]}]
     apigw.update_stage(restApiId=api_id, stageName=settings.stage, patchOperations=patch)
     # WHEN up runs, THEN the stage gets a deployment of the method as defined
     progress = Progress(io.StringIO())
-    stack.up(settings, progress)
+    lifecycle.up(settings, progress)
     assert progress.outcomes["stage"] is Outcome.UPDATED
     assert deployed(settings, api_id).startswith("harness up; method ")

@@ -17,7 +17,9 @@ from bootstrap import stack, sweep
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, ENDPOINT, Settings
+from bootstrap.target import Target
 from harness_cli import __main__ as cli
+from harness_cli import lifecycle
 
 pytestmark = pytest.mark.unit
 LATER = datetime.now(UTC) + timedelta(hours=7)
@@ -50,7 +52,7 @@ def calls(monkeypatch) -> Calls:
 
 def up(name: str, tmp_path) -> Settings:
     settings = Settings(target=AWS, stack_name=name, state_dir=tmp_path / name)
-    stack.up(settings, Progress(io.StringIO()))
+    lifecycle.up(settings, Progress(io.StringIO()))
     return settings
 
 
@@ -82,10 +84,10 @@ def test_sweep_cli__one_failure_does_not_stop_the_others_and_exits_1(moto_aws, t
         up(name, tmp_path)
     real_down = stack.down
 
-    def down(settings: Settings, *args: Any, **kwargs: Any):
-        if settings.stack_name == "ci-4-1":
+    def down(target: Target, *args: Any, **kwargs: Any):
+        if target.settings.stack_name == "ci-4-1":
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "DeleteFunction")
-        return real_down(settings, *args, **kwargs)
+        return real_down(target, *args, **kwargs)
 
     monkeypatch.setattr(sweep.stack, "down", down)
     monkeypatch.setenv("HARNESS_STATE_DIR", str(tmp_path / "sweep"))

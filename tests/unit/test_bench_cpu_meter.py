@@ -1,14 +1,9 @@
 """The bench's CPU per request: which processes count for the emulator, which for its other processes."""
 
-import importlib.util
-
 import pytest
 
-from tests.support import ROOT
+from benchmarks import cpu_meter
 
-_spec = importlib.util.spec_from_file_location("cpu_meter", ROOT / "benchmarks" / "cpu_meter.py")  # scripts' folder
-cpu_meter = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cpu_meter)
 pytestmark = pytest.mark.unit
 TICKS = cpu_meter.TICKS
 

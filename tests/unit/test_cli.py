@@ -106,7 +106,7 @@ def test_any_failure__one_line_no_traceback(monkeypatch, capsys, raised, code, l
     def fail(_settings):
         raise raised
 
-    monkeypatch.setattr(cli.stack, "status", fail)
+    monkeypatch.setattr(cli.lifecycle, "status", fail)
     # WHEN it runs, THEN the exit code says so and stderr holds exactly one line
     assert cli.main(["status"]) == code
     err = capsys.readouterr().err

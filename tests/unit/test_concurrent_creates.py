@@ -6,10 +6,10 @@ import io
 import pytest
 from botocore import xform_name
 
-from bootstrap import stack
 from bootstrap.clients import Clients
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, Settings
+from harness_cli import lifecycle
 
 pytestmark = pytest.mark.unit
 
@@ -51,14 +51,14 @@ def someone_else_first(monkeypatch):
 def test_up_racing_another_up__takes_what_it_made_as_existing_and_converges(moto_aws, tmp_path, someone_else_first):
     settings = Settings(target=AWS, stack_name="raced", state_dir=tmp_path / "state")
     # WHEN every resource is created by someone else between our describe and our create
-    outputs = stack.up(settings, Progress(io.StringIO()))
+    outputs = lifecycle.up(settings, Progress(io.StringIO()))
     # THEN up went through every create that way, and converged on the resources that exist
     assert CREATES <= set(someone_else_first)
     assert outputs["table_name"] == settings.names.table and outputs["function_arn"].endswith(settings.names.function)
     # AND a second up finds everything as it should be
     someone_else_first.clear()
     progress = Progress(io.StringIO())
-    stack.up(settings, progress)
+    lifecycle.up(settings, progress)
     assert someone_else_first == []
     changed = {name: outcome for name, outcome in progress.outcomes.items() if outcome is not Outcome.UNCHANGED}
     assert changed == {}

@@ -13,11 +13,12 @@ from typing import Any
 import botocore.handlers
 import pytest
 
-from bootstrap import package, stack, sweep
+from bootstrap import package, sweep
 from bootstrap.clients import Clients
 from bootstrap.iam import TRUST_POLICY
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
+from harness_cli import lifecycle
 from tests.support import FIXTURES
 
 pytestmark = pytest.mark.unit
@@ -107,14 +108,15 @@ def test_deployer_policy__grants_exactly_what_up_down_and_sweep_call(recorder, t
     # WHEN the stack is adopted and brought up, drifts (not recorded), is put right, taken down, brought up again
     # and swept
     recorder.on = True
-    outputs = stack.up(settings, Progress(io.StringIO()), adopt=True)
+    outputs = lifecycle.up(settings, Progress(io.StringIO()), adopt=True)
     recorder.on = False
     drift(settings, outputs)
     recorder.on = True
-    stack.up(settings, Progress(io.StringIO()))
-    stack.down(settings, Progress(io.StringIO()))
-    stack.up(settings, Progress(io.StringIO()))
-    assert sweep.sweep(settings, Clients(settings), "ci-policy-", older_than=timedelta(0)) == []
+    lifecycle.up(settings, Progress(io.StringIO()))
+    lifecycle.down(settings, Progress(io.StringIO()))
+    lifecycle.up(settings, Progress(io.StringIO()))
+    target = lifecycle.resolve(settings, Progress(io.StringIO()))
+    assert sweep.sweep(target, "ci-policy-", older_than=timedelta(0)) == []
     # THEN the policy grants exactly the actions those calls need
     statements = json.loads(POLICY.read_text())["Statement"]
     granted = {action for statement in statements for action in statement["Action"]}

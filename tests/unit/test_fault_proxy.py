@@ -13,10 +13,10 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from local_runtime.fault_api import FaultApi
-from local_runtime.fault_proxy import serve
-from local_runtime.fault_rules import AWS_ERRORS, FaultRule, Faults, error_answer
-from local_runtime.stale_reads import StaleReads
+from local_runtime.faults.client import FaultApi
+from local_runtime.faults.proxy_server import serve
+from local_runtime.faults.rules import AWS_ERRORS, FaultRule, Faults, error_answer
+from local_runtime.faults.stale_reads import StaleReads
 from tests.support import poll
 
 pytestmark = pytest.mark.unit

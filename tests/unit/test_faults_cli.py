@@ -2,7 +2,7 @@
 
 import pytest
 
-from local_runtime.proxy import LOCAL_ONLY
+from local_runtime.faults.launcher import LOCAL_ONLY
 from tests.support import run_cli_in_process
 
 pytestmark = pytest.mark.unit

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from ministack.core import lambda_runtime
 
-from local_runtime.emulators import function_startup, ministack_fork_server
-from local_runtime.emulators.forked_process import ForkedProcess, readable_within
-from local_runtime.emulators.ministack_fork_server import ForkServer, is_python_worker, reason_to_start_normally
+from local_runtime.function_runtime import startup as function_startup
+from local_runtime.function_runtime.forked_process import ForkedProcess, readable_within
+from local_runtime.ministack import fork_server as ministack_fork_server
+from local_runtime.ministack.fork_server import ForkServer, is_python_worker, reason_to_start_normally
 from tests.support import poll
 
 pytestmark = pytest.mark.unit
@@ -225,7 +226,7 @@ def test_readable__fd_numbers_above_select_s_limit():
 @pytest.mark.parametrize("measured", [True, False], ids=["measured", "not-measured"])
 def test_function_coverage__coverage_py_loaded_once_by_the_server_only_when_measured(monkeypatch, worker, measured):
     # GIVEN an emulator whose function processes a test session measures (function_startup.py's variable), or not;
-    # the emulator itself never is (local_runtime/emulators/process.py takes coverage's start-up variables out)
+    # the emulator itself never is (local_runtime/processes.py takes coverage's start-up variables out)
     for starter in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
         monkeypatch.delenv(starter, raising=False)
     if measured:

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from local_runtime.emulators import function_hooks
-from local_runtime.emulators.function_startup import changed_coverage_config
-from local_runtime.emulators.process import clean_environment
+from local_runtime.function_runtime import hooks as function_hooks
+from local_runtime.function_runtime.startup import changed_coverage_config
+from local_runtime.processes import clean_environment
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ from urllib.parse import quote
 import pytest
 
 from bootstrap import iam
-from local_runtime.emulators.localstack_executor.harness_lambda_executor import enforcement, throttling
-from local_runtime.emulators.localstack_executor.harness_lambda_executor.enforcement import Decision
+from local_runtime.localstack.executor.harness_lambda_executor import enforcement, throttling
+from local_runtime.localstack.executor.harness_lambda_executor.enforcement import Decision
 
 pytestmark = pytest.mark.unit
 

@@ -14,8 +14,9 @@ import pytest
 from ministack.core import concurrency, iam_evaluator, lambda_runtime, responses
 from ministack.services import iam as iam_svc
 
-from local_runtime.emulators import ministack_fast_path, reused_threads
-from local_runtime.emulators.reused_threads import ReusedThread, threading_with_reused_threads
+from local_runtime.ministack import fast_path as ministack_fast_path
+from local_runtime.ministack import reused_threads
+from local_runtime.ministack.reused_threads import ReusedThread, threading_with_reused_threads
 from tests.support import poll
 
 pytestmark = pytest.mark.unit

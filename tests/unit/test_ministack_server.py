@@ -6,7 +6,7 @@ import inspect
 import pytest
 from ministack import app as ministack_app
 
-from local_runtime.emulators import ministack_server
+from local_runtime.ministack import server as ministack_server
 
 pytestmark = pytest.mark.unit
 

@@ -11,8 +11,9 @@ from types import SimpleNamespace
 import pytest
 from ministack.core import lambda_runtime
 
-from local_runtime.emulators import ministack, ministack_shared_code
-from local_runtime.emulators.function_hooks import TASK_ROOT_VARIABLE
+from local_runtime.function_runtime.hooks import TASK_ROOT_VARIABLE
+from local_runtime.ministack import launcher as ministack
+from local_runtime.ministack import shared_code as ministack_shared_code
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,9 @@ import pytest
 from ministack.core import iam_evaluator, lambda_runtime, persistence
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.emulators import ministack, ministack_fast_path, ministack_tuned
+from local_runtime.ministack import fast_path as ministack_fast_path
+from local_runtime.ministack import launcher as ministack
+from local_runtime.ministack import tuned as ministack_tuned
 from tests.support import ROOT
 
 pytestmark = pytest.mark.unit
@@ -145,5 +147,5 @@ def test_worker_script_with_startup__runs_the_startup_file_first():
 def test_integration_timeout__defaults_to_api_gateway_s_29_s_on_both_emulators():
     # the e2e test sets a short timeoutInMillis to be quick; without one, both emulators wait AWS's 29 s
     assert ministack_tuned.INTEGRATION_TIMEOUT_MS == 29_000
-    executor = ROOT / "local_runtime/emulators/localstack_executor/harness_lambda_executor/integration_timeout.py"
+    executor = ROOT / "local_runtime/localstack/executor/harness_lambda_executor/integration_timeout.py"
     assert "DEFAULT_TIMEOUT_MS = 29_000" in executor.read_text()

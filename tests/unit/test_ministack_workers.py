@@ -7,7 +7,7 @@ import pytest
 from ministack.core import lambda_runtime
 from ministack.services import lambda_svc
 
-from local_runtime.emulators import ministack_workers
+from local_runtime.ministack import workers as ministack_workers
 from tests.support import poll
 
 pytestmark = pytest.mark.unit

@@ -14,6 +14,7 @@ from bootstrap.package import build_zip
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, ENDPOINT, Settings
 from harness_cli import __main__ as cli
+from harness_cli import lifecycle
 
 pytestmark = pytest.mark.unit
 KINDS = ["table", "log-group", "role", "function", "rest-api", "api-key", "usage-plan"]
@@ -73,7 +74,7 @@ def test_up_refuses__a_resource_of_each_kind_without_the_tags(settings, kind):
     make(settings, kind)
     # WHEN up runs
     with pytest.raises(ownership.OwnershipError, match="refusing to up stack 'own'") as refused:
-        stack.up(settings, Progress(io.StringIO()))
+        lifecycle.up(settings, Progress(io.StringIO()))
     # THEN it names that resource and its tags, and changed nothing: no tag added, nothing else created
     assert [(found.kind, found.tags) for found in refused.value.foreign] == [(kind, {})]
     assert "tags: none" in refused.value.details[0] and "--adopt" in str(refused.value)
@@ -84,7 +85,7 @@ def test_up_refuses__a_resource_of_each_kind_without_the_tags(settings, kind):
 def test_up_refuses__a_resource_tagged_for_another_stack(settings):
     make(settings, "role", OTHER_STACK)
     with pytest.raises(ownership.OwnershipError) as refused:
-        stack.up(settings, Progress(io.StringIO()))
+        lifecycle.up(settings, Progress(io.StringIO()))
     assert "harness:stack=other" in refused.value.details[0]
 
 
@@ -94,7 +95,7 @@ def test_up_adopt__tags_them_first_says_so_and_keeps_their_data(settings, moto_a
     make(settings, "rest-api")
     # WHEN up runs with --adopt
     progress = Progress(io.StringIO())
-    stack.up(settings, progress, adopt=True)
+    lifecycle.up(settings, progress, adopt=True)
     # THEN one line per adopted resource comes before any change, and both are now tagged as the stack's
     lines = [line.split() for line in progress.stream.getvalue().splitlines()]
     assert [(line[0], line[-2]) for line in lines[:2]] == [("table", "adopted"), ("rest-api", "adopted")]
@@ -105,7 +106,7 @@ def test_up_adopt__tags_them_first_says_so_and_keeps_their_data(settings, moto_a
     assert "Item" in item
     # AND a second up (without --adopt) finds everything its own
     again = Progress(io.StringIO())
-    stack.up(settings, again)
+    lifecycle.up(settings, again)
     assert set(again.outcomes.values()) == {Outcome.UNCHANGED}
 
 
@@ -119,14 +120,14 @@ def test_adopt__tags_the_target_does_not_keep_are_an_error():
 
 def test_down_leaves_alone__what_lacks_the_stack_tags(settings):
     # GIVEN a stack that is up, whose table someone else now claims (its stack tag is gone)
-    stack.up(settings, Progress(io.StringIO()))
+    lifecycle.up(settings, Progress(io.StringIO()))
     dynamodb = Clients(settings)("dynamodb")
     arn = dynamodb.describe_table(TableName=settings.names.table)["Table"]["TableArn"]
     dynamodb.untag_resource(ResourceArn=arn, TagKeys=["harness:stack"])
     dynamodb.put_item(TableName=settings.names.table, Item={"id": {"S": "theirs"}})
     # WHEN down runs
     progress = Progress(io.StringIO())
-    left_alone = stack.down(settings, progress)
+    left_alone = lifecycle.down(settings, progress)
     # THEN the table stays with its item, reported as not ours, and everything else is deleted
     assert [(found.kind, found.name) for found in left_alone] == [("table", settings.names.table)]
     assert progress.outcomes["table"] is Outcome.NOT_OURS

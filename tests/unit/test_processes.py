@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from local_runtime.emulators.process import (
+from local_runtime.processes import (
     EmulatorRecord,
     PortTakenError,
     is_alive,

@@ -5,7 +5,9 @@ import re
 import pytest
 
 from bootstrap.settings import Settings
-from local_runtime.emulators import function_hooks, ministack, ministack_tuned
+from local_runtime.function_runtime import hooks as function_hooks
+from local_runtime.ministack import launcher as ministack
+from local_runtime.ministack import tuned as ministack_tuned
 from tests.support import ROOT
 
 pytestmark = pytest.mark.unit

@@ -3,7 +3,7 @@
 import pytest
 
 from bootstrap.settings import Settings
-from tests.docker_targets import _what_to_do
+from local_runtime.docker_targets import _what_to_do
 from tests.session_target import LOCALSTACK_DOCKER, plan_session
 
 pytestmark = pytest.mark.unit

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from bootstrap import stack
 from bootstrap.settings import Settings
+from harness_cli import lifecycle
 
 pytestmark = pytest.mark.unit
 
@@ -20,15 +20,15 @@ pytestmark = pytest.mark.unit
 )
 def test_endpoint_outputs__reused_only_for_the_same_endpoint(tmp_path, monkeypatch, saved, reused):
     # GIVEN outputs saved by a stack on `saved`, and an emulator answering at the session's endpoint
-    monkeypatch.setattr(stack, "endpoint_reachable", lambda _url: True)
+    monkeypatch.setattr(lifecycle, "endpoint_reachable", lambda _url: True)
     settings = Settings.from_env({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "HARNESS_STATE_DIR": str(tmp_path)})
     settings.outputs_path.write_text(json.dumps({"target": "endpoint", "endpoint_url": saved}))
     # THEN they are the session's stack only if they name the same endpoint
-    assert (stack.status(settings) is not None) is reused
+    assert (lifecycle.status(settings) is not None) is reused
 
 
 def test_endpoint_outputs__not_reused_when_nothing_answers(tmp_path, monkeypatch):
-    monkeypatch.setattr(stack, "endpoint_reachable", lambda _url: False)
+    monkeypatch.setattr(lifecycle, "endpoint_reachable", lambda _url: False)
     settings = Settings.from_env({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "HARNESS_STATE_DIR": str(tmp_path)})
     settings.outputs_path.write_text(json.dumps({"target": "endpoint", "endpoint_url": "http://127.0.0.1:4566"}))
-    assert stack.status(settings) is None
+    assert lifecycle.status(settings) is None

@@ -2,7 +2,7 @@
 
 import pytest
 
-from local_runtime.emulators.update_expression import UpdateExpressionError, check
+from local_runtime.ministack.update_expression import UpdateExpressionError, check
 
 pytestmark = pytest.mark.unit
 

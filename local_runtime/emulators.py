@@ -4,9 +4,9 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from bootstrap.settings import Settings
-from local_runtime.emulators import function_hooks
-from local_runtime.emulators.process import (
+from bootstrap.settings import EMULATORS, Settings
+from local_runtime.function_runtime import hooks as function_hooks
+from local_runtime.processes import (
     EmulatorError,
     EmulatorRecord,
     answers_health,
@@ -19,7 +19,7 @@ from local_runtime.emulators.process import (
     stop_recorded,
 )
 
-AVAILABLE = ("ministack", "localstack")
+AVAILABLE = EMULATORS  # each has a package local_runtime/<name>/ with a launcher module
 START_TIMEOUT_S = 60.0
 PORT_RELEASE_TIMEOUT_S = 5.0
 
@@ -27,7 +27,7 @@ PORT_RELEASE_TIMEOUT_S = 5.0
 def _backend(name: str) -> ModuleType:
     if name not in AVAILABLE:
         raise EmulatorError(f"unknown emulator {name!r}; available: {', '.join(AVAILABLE)}")
-    return importlib.import_module(f"local_runtime.emulators.{name}")
+    return importlib.import_module(f"local_runtime.{name}.launcher")
 
 
 def _record_path(settings: Settings) -> Path:

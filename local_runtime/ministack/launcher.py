@@ -8,7 +8,7 @@ HEALTH_PATH = "/_ministack/health"
 DEFAULT_PORT = 4566
 SCRATCH_FOLDER = "ministack-tmp"  # its TMPDIR: the execution environments' folders
 ENVIRONMENT_PREFIX = "ministack-lambda-"  # MiniStack's prefix for an execution environment's folder
-SHARED_CODE_FOLDER = "harness-code"  # ministack_shared_code.py's unzipped copies
+SHARED_CODE_FOLDER = "harness-code"  # shared_code.py's unzipped copies
 # MiniStack's STATE_DIR (default /tmp/ministack-state): its Cognito service keeps a signing key there, made the first
 # time anything imports it (the Resource Groups Tagging API does: `status`, `sweep`).
 STATE_FOLDER = "ministack-state"
@@ -20,7 +20,7 @@ def prepare(state_dir: Path) -> None:
 
 
 def after_stop(state_dir: Path) -> None:
-    """Delete the execution environments' folders, the shared code copies (``ministack_shared_code.py``) and the PID
+    """Delete the execution environments' folders, the shared code copies (``ministack/shared_code.py``) and the PID
     file in the scratch folder: MiniStack leaves them behind when it is stopped by a signal."""
     scratch = state_dir / SCRATCH_FOLDER
     for leftover in [*scratch.glob(f"{ENVIRONMENT_PREFIX}*"), scratch / SHARED_CODE_FOLDER]:
@@ -31,7 +31,7 @@ def after_stop(state_dir: Path) -> None:
 
 def command(_state_dir: Path) -> list[str]:
     # The function workers run on this same interpreter, so they see boto3 and the bundled packages.
-    return [sys.executable, "-m", "local_runtime.emulators.ministack_tuned"]
+    return [sys.executable, "-m", "local_runtime.ministack.tuned"]
 
 
 def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """What the harness adds to the function's execution environments when they run on this host: a debugger
 (``up --debug``) and coverage (a test session measured by coverage.py).
 
-The emulator gets these variables; its function processes act on them through ``function_startup.py``, run
+The emulator gets these variables; its function processes act on them through ``function_runtime/startup.py``, run
 before the handler is imported. The emulator itself is never measured nor debugged: coverage's own start-up
 variables are taken out of its environment (``process.clean_environment``) and handed on under our name.
 """
@@ -9,11 +9,11 @@ variables are taken out of its environment (``process.clean_environment``) and h
 import os
 from pathlib import Path
 
-from local_runtime.emulators.function_startup import COVERAGE_CONFIG, DEBUG_PORT
+from local_runtime.function_runtime.startup import COVERAGE_CONFIG, DEBUG_PORT
 
 STARTUP_VARIABLE = "HARNESS_FUNCTION_STARTUP"
 TASK_ROOT_VARIABLE = "HARNESS_DEBUG_TASK_ROOT"
-STARTUP_FILE = Path(__file__).with_name("function_startup.py")
+STARTUP_FILE = Path(__file__).with_name("startup.py")
 DEFAULT_DEBUG_PORT = 5678
 # While a debugger holds an invocation, the function's timeout is lifted to this (as SAM lifts it when debugging).
 DEBUG_TIMEOUT_S = 24 * 3600

@@ -33,8 +33,8 @@ from typing import Any
 
 from ministack.core import lambda_runtime
 
-from local_runtime.emulators.function_hooks import TASK_ROOT_VARIABLE
-from local_runtime.emulators.ministack import ENVIRONMENT_PREFIX, SHARED_CODE_FOLDER
+from local_runtime.function_runtime.hooks import TASK_ROOT_VARIABLE
+from local_runtime.ministack.launcher import ENVIRONMENT_PREFIX, SHARED_CODE_FOLDER
 
 _lock = threading.Lock()  # one copy made at a time; a copy is never deleted while a link to it is being made
 _spawning = threading.local()  # .runtime: the runtime of the environment this thread is starting

@@ -3,7 +3,7 @@
 The function's ``AWS_ENDPOINT_URL`` points here (``up --faults`` or ``--consistency-window-ms``);
 everything is forwarded unchanged except:
 
-- **Faults** (``fault_rules.py``), set at run time: per table and operation, one of DynamoDB's errors,
+- **Faults** (``rules.py``), set at run time: per table and operation, one of DynamoDB's errors,
   added latency, or a dropped connection, with a probability and an optional count. An injected error or
   drop is answered here: the call never reaches DynamoDB, so nothing is half-written.
 - **Stale reads** (``stale_reads.py``): PutItem / UpdateItem / DeleteItem first read the item as it is (a
@@ -13,7 +13,7 @@ everything is forwarded unchanged except:
 
 Two ways to run it:
 - one proxy per stack, on this machine (``up`` starts it for the embedded emulator):
-  ``python -m local_runtime.fault_proxy --upstream http://127.0.0.1:4566 --port 4600 --window-ms 1500``;
+  ``python -m local_runtime.faults.proxy_server --upstream http://127.0.0.1:4566 --port 4600 --window-ms 1500``;
 - shared, beside an emulator whose functions run elsewhere (inside the project's Docker images, where
   only a proxy in the same container is reachable from the functions): ``--shared --bind 0.0.0.0``.
   No table is stale until ``up`` sets its window.
@@ -34,8 +34,8 @@ from typing import Any
 
 import boto3
 
-from local_runtime.fault_rules import Faults, RuleError, error_answer, parse_rule
-from local_runtime.stale_reads import StaleReads
+from local_runtime.faults.rules import Faults, RuleError, error_answer, parse_rule
+from local_runtime.faults.stale_reads import StaleReads
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 # Not forwarded as received. Host is: the caller's signature covers it.

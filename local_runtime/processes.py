@@ -16,7 +16,7 @@ from pathlib import Path
 # Variables that could hand a user's real AWS identity to an emulator (and to the functions it runs).
 _CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 _AWS_SELECTORS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT", "AWS_CONFIG_FILE")
-# coverage.py's start-up variables: the emulator is not measured (its function processes are, see function_hooks).
+# coverage.py's start-up variables: the emulator is not measured (its function processes are: function_runtime/).
 _COVERAGE_STARTERS = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
 
 

@@ -29,7 +29,7 @@ TIMEOUT_S = (
     if os.environ.get("HARNESS_DEBUG_PORT")
     else float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "3"))
 )
-if os.environ.get("HARNESS_FUNCTION_STARTUP"):  # coverage, a debugger: local_runtime/emulators/function_startup.py
+if os.environ.get("HARNESS_FUNCTION_STARTUP"):  # coverage, a debugger: local_runtime/function_runtime/startup.py
     runpy.run_path(os.environ["HARNESS_FUNCTION_STARTUP"])
 
 

@@ -1,7 +1,7 @@
 """Runs first in a function's execution environment (a process on this host), when the harness asks for it.
 
 Both emulators run it before the handler is imported: MiniStack's worker script starts with it
-(``ministack_tuned.py``), our LocalStack executor's worker runs it (``localstack_executor/.../worker.py``).
+(``ministack/tuned.py``), our LocalStack executor's worker runs it (``localstack/executor/.../worker.py``).
 Standard library only until a feature is asked for, so without one nothing is imported at all:
 
 - ``HARNESS_DEBUG_PORT``: debugpy listens on 127.0.0.1:<port> and the process waits for a debugger to attach.

@@ -10,7 +10,7 @@ Only what AWS's Python runtime itself provides is loaded here (boto3, botocore a
 never the function's code. Every botocore session reads service models through one loader, filled here
 (the same trick as ``bootstrap/clients.py``), so ``boto3.client("dynamodb")`` in a child parses no JSON.
 
-Run by path by ``ministack_fork_server.py`` (standard library and boto3 only: never the project's
+Run by path by ``ministack/fork_server.py`` (standard library and boto3 only: never the project's
 modules, which a function must not see). Protocol, over Unix SEQPACKET sockets, one JSON object a message:
 the emulator sends ``{"argv", "cwd", "env"}`` with four fds (a reply socket, stdin's read end, stdout's
 and stderr's write ends); the server answers on the reply socket ``{"pid"}`` with a pidfd of the child,
@@ -28,7 +28,7 @@ import sys
 
 MESSAGE_MAX_BYTES = 1 << 20
 PRELOADED_SERVICES = ("dynamodb",)  # the models the project's function loads (handler/app.py)
-# Set when a test session measures the function's processes (function_startup.py's COVERAGE_CONFIG: this script
+# Set when a test session measures the function's processes (startup.py's COVERAGE_CONFIG: this script
 # cannot import the project's modules): every child then starts coverage.py, whose import is loaded here once.
 FUNCTION_COVERAGE_VARIABLE = "HARNESS_FUNCTION_COVERAGE"
 _DEFAULT_HANDLERS = {number: signal.getsignal(number) for number in signal.valid_signals()}

@@ -28,7 +28,7 @@ import functools
 
 from ministack.core import concurrency, iam_evaluator, lambda_runtime
 
-from local_runtime.emulators.reused_threads import threading_with_reused_threads
+from local_runtime.ministack.reused_threads import threading_with_reused_threads
 
 # The modules whose threads are reused; each reads ``threading`` by module-level name when it starts one.
 MODULES_WITH_REUSED_THREADS = (concurrency, lambda_runtime)

@@ -35,8 +35,8 @@ from pathlib import Path
 
 from ministack.core import lambda_runtime
 
-from local_runtime.emulators import fork_server
-from local_runtime.emulators.forked_process import ForkedProcess, readable_within, text_pipes
+from local_runtime.function_runtime import fork_server
+from local_runtime.function_runtime.forked_process import ForkedProcess, readable_within, text_pipes
 
 SWITCH = "HARNESS_FORK_SERVER"
 READY_TIMEOUT_S = 60.0  # importing boto3 on a loaded 2-core machine

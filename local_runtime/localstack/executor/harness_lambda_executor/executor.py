@@ -28,8 +28,8 @@ LOG = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("worker.py")
 # Host variables a Python process needs; everything else comes from LocalStack's computed environment.
 _HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
-# What the harness asks of the function's processes (local_runtime/emulators/function_hooks.py): a debugger, coverage;
-# and the owner mark by which `down` finds every process of the emulator (local_runtime/emulators/process.py).
+# What the harness asks of the function's processes (local_runtime/function_runtime/hooks.py): a debugger, coverage;
+# and the owner mark by which `down` finds every process of the emulator (local_runtime/processes.py).
 _HARNESS_VARIABLES = (
     "HARNESS_PROCESS_OWNER",
     "HARNESS_FUNCTION_STARTUP",

@@ -16,7 +16,8 @@ from pathlib import Path
 from bootstrap.report import Outcome
 from bootstrap.settings import AWS, EMBEDDED, Settings
 from bootstrap.target import TargetError
-from local_runtime.emulators.process import (
+from local_runtime.faults.client import FaultApi, FaultApiError, control
+from local_runtime.processes import (
     EmulatorRecord,
     clean_environment,
     is_alive,
@@ -24,7 +25,6 @@ from local_runtime.emulators.process import (
     start_recorded,
     stop_recorded,
 )
-from local_runtime.fault_api import FaultApi, FaultApiError, control
 
 START_TIMEOUT_S = 15.0
 LOCAL_ONLY = "faults and stale reads are injected into local stacks only, never into a real AWS account"
@@ -65,7 +65,15 @@ def ensure_proxy(settings: Settings, upstream: str) -> tuple[str, Outcome]:
     stop_proxy(settings)
 
     def start_on(port: int) -> EmulatorRecord:
-        command = [sys.executable, "-m", "local_runtime.fault_proxy", "--upstream", upstream, "--port", str(port)]
+        command = [
+            sys.executable,
+            "-m",
+            "local_runtime.faults.proxy_server",
+            "--upstream",
+            upstream,
+            "--port",
+            str(port),
+        ]
         command += ["--window-ms", f"{settings.consistency_window_ms:g}"]
         return start_recorded(
             _identity(settings, upstream),
@@ -132,3 +140,9 @@ def control_url(settings: Settings) -> str | None:
     proxy = urllib.parse.urlsplit(settings.fault_proxy_url)
     public_host = urllib.parse.urlsplit(settings.public_endpoint_url).hostname
     return proxy._replace(netloc=f"{public_host}:{proxy.port}" if proxy.port else public_host).geturl()
+
+
+def description(settings: Settings) -> str:
+    """What the proxy injects for this stack, for ``up``'s progress line."""
+    window = f"{settings.consistency_window_ms:g} ms stale-read window" if settings.consistency_window_ms > 0 else ""
+    return " + ".join(part for part in ("faults" if settings.faults else "", window) if part)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bootstrap.settings import ENDPOINT, Settings
-from local_runtime.emulators.process import answers_health, pick_port, poll_until
+from local_runtime.processes import answers_health, pick_port, poll_until
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALSTACK_IMAGE = "dynamodb-manager-harness/localstack:2026.3.0"

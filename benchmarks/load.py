@@ -1,0 +1,98 @@
+"""The load generator behind the benchmarks and the tests' bursts: one HTTP client for the stack's API, and a burst
+of concurrent creates that checks afterwards that every acknowledged write can be read back."""
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+
+class Api:
+    """All end-to-end HTTP goes through here: POST DynamoDBManager with the stack's key."""
+
+    def __init__(self, url: str, key: str, timeout: float = 30.0) -> None:
+        self.url, self.key, self.timeout = url, key, timeout
+        self.session = requests.Session()
+
+    def post(
+        self, body: Any = None, *, raw: str | bytes | None = None, key: str | None = "default", **headers: str
+    ) -> requests.Response:
+        """POST a JSON body (or ``raw`` bytes). ``key=None`` sends no x-api-key; by default the stack's key."""
+        sent = {"Content-Type": "application/json", **headers}
+        if key is not None:
+            sent["x-api-key"] = self.key if key == "default" else key
+        data = raw if raw is not None else json.dumps(body)
+        return self._with_connection_retry(
+            lambda: self.session.post(self.url, data=data, headers=sent, timeout=self.timeout)
+        )
+
+    def call(self, body: Any, expect: int = 200) -> Any:
+        """POST and return the decoded JSON answer, asserting the status code first."""
+        response = self.post(body)
+        assert response.status_code == expect, f"{response.status_code}: {response.text}"
+        return response.json()
+
+    @staticmethod
+    def _with_connection_retry(send: Callable[[], requests.Response], attempts: int = 3) -> requests.Response:
+        for attempt in range(attempts):
+            try:
+                return send()
+            except requests.ConnectionError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+
+@dataclass
+class BurstResult:
+    """What a burst of concurrent creates did: statuses, latencies, and which 2xx writes cannot be read."""
+
+    statuses: list[int]
+    latencies_s: list[float]
+    seconds: float
+    lost: list[str]
+
+    @property
+    def per_second(self) -> float:
+        return len(self.statuses) / self.seconds
+
+    @property
+    def server_errors(self) -> int:
+        return sum(1 for status in self.statuses if status >= 500)
+
+
+def burst_creates(api: Api, count: int, clients: int, prefix: str) -> BurstResult:
+    """``count`` creates from ``clients`` threads (one connection each); then every 2xx must read back."""
+    local = threading.local()
+
+    def create(index: int) -> tuple[int, float]:
+        if not hasattr(local, "api"):
+            local.api = Api(api.url, api.key, api.timeout)
+        started = time.perf_counter()
+        response = local.api.post({"operation": "create", "payload": {"Item": {"id": f"{prefix}-{index}", "n": index}}})
+        return response.status_code, time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = list(pool.map(create, range(count)))
+    seconds = time.perf_counter() - started
+    written = [f"{prefix}-{index}" for index, (status, _) in enumerate(results) if 200 <= status < 300]
+    return BurstResult(
+        [status for status, _ in results], [latency for _, latency in results], seconds, lost_writes(api, written)
+    )
+
+
+def lost_writes(api: Api, written: list[str]) -> list[str]:
+    """The ids among ``written`` (created with a 2xx) that a strongly consistent read does not find."""
+
+    def found(item_id: str) -> bool:
+        read = {"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}
+        return api.post(read).status_code == 200
+
+    return [item_id for item_id in written if not found(item_id)]
