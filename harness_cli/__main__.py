@@ -1,4 +1,4 @@
-"""``python -m harness_cli COMMAND``: the command line behind ``./harness`` (each command's ``--help`` lists its options)."""
+"""``python -m harness_cli COMMAND``: the command line behind ``./harness``; ``COMMAND --help`` lists its options."""
 
 import argparse
 import importlib
@@ -77,6 +77,7 @@ def _add_up(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", com
         help="take over resources that have this stack's names but not its tags (tags them first)",
     )
     up.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
+    up.add_argument("--show-key", action="store_true", help="real AWS: print the API key (emulators always do)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,15 +112,27 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _print_ready(outputs: dict, seconds: float, outputs_path: str) -> None:
+def _print_ready(outputs: dict, seconds: float, outputs_path: str, show_key: bool = False) -> None:
+    """The URL, the key and a curl command. A real account's key is a credential: masked in GitHub Actions' log,
+    and printed only with ``--show-key`` (the curl reads it from the outputs file instead)."""
     url, key = outputs["api_url"], outputs["api_key"]
+    on_aws = outputs["target"] == AWS
+    if on_aws and os.environ.get("GITHUB_ACTIONS") == "true":
+        print(f"::add-mask::{key}")  # GitHub Actions hides the value wherever the log shows it afterwards
     body = '{"operation": "create", "tableName": "%s", "payload": {"Item": {"id": "1", "name": "Bob"}}}'
     where = f"{outputs['target']} ({outputs['emulator']})" if outputs.get("emulator") else outputs["target"]
     print(f"\nStack '{outputs['stack_name']}' is up on {where} in {seconds:.1f}s.\n")
     print(f"  URL:  {url}")
-    print(f"  Key:  {key}")
+    hidden = on_aws and not show_key
+    print(f"  Key:  {f'in {outputs_path} (--show-key prints it)' if hidden else key}")
     print("\nTry it:\n")
-    print(f"  curl -s -X POST '{url}' \\\n    -H 'x-api-key: {key}' -H 'Content-Type: application/json' \\")
+    if hidden:
+        read_key = f'python3 -c \'import json; print(json.load(open("{outputs_path}"))["api_key"])\''
+        print(f"  KEY=$({read_key})")
+    sent_key = "$KEY" if hidden else key
+    quote = '"' if hidden else "'"
+    print(f"  curl -s -X POST '{url}' \\")
+    print(f"    -H {quote}x-api-key: {sent_key}{quote} -H 'Content-Type: application/json' \\")
     print(f"    -d '{body % outputs['table_name']}'\n")
     stop = os.environ.get("HARNESS_STOP_COMMAND") or "./harness down"
     print(f"Outputs: {outputs_path}   Stop everything: {stop}")
@@ -154,7 +167,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             debugging.start_environment(settings, outputs)
         elif settings.is_emulated and settings.prewarm > 0:
             _prewarm(settings, outputs, progress)
-        _print_ready(outputs, time.perf_counter() - started, _shown(settings.outputs_path))
+        _print_ready(outputs, time.perf_counter() - started, _shown(settings.outputs_path), args.show_key)
         if settings.debug_port is not None:
             print(debugging.attach_instructions(settings))
     elif args.command == "down":

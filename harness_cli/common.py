@@ -36,8 +36,8 @@ def stack_that_is_up(settings: Settings) -> dict[str, Any]:
     return outputs
 
 
-def confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
-    """Name the account and region; go on only with --yes or a typed 'yes' at a terminal."""
+def confirm_aws(settings: Settings, command: str, assume_yes: bool) -> str:
+    """Name the account and region; go on only with --yes or a typed 'yes' at a terminal. Returns the account."""
     ignored = settings.ignored_endpoint_variables
     if ignored:
         verb = "is" if len(ignored) == 1 else "are"
@@ -47,11 +47,12 @@ def confirm_aws(settings: Settings, command: str, assume_yes: bool) -> None:
     print(f"REAL AWS: {command} stack '{settings.stack_name}' in account {account}, {where}")
     print(f"          as {arn}")
     if assume_yes:
-        return
+        return account
     if not sys.stdin.isatty():
         raise TargetError("refusing to change a real AWS account without confirmation: pass --yes")
     if input("Type 'yes' to continue: ").strip().lower() != "yes":
         raise TargetError("cancelled; nothing was changed")
+    return account
 
 
 def run_command(main_body, argv: list[str] | None) -> int:  # noqa: ANN001 - a callable taking argv

@@ -139,6 +139,11 @@ def status(settings: Settings) -> dict[str, Any] | None:
     outputs = stack.saved_outputs(settings)
     if outputs is None or outputs.get("target", settings.target) != settings.target:
         return None  # e.g. an embedded stack's outputs, asked about with --target aws
+    if settings.target == AWS and (outputs.get("region"), outputs.get("stack_name")) != (
+        settings.region,
+        settings.stack_name,
+    ):
+        return None  # a real account's stack in another region, or another stack: not the one asked about
     wanted = {_loopback(url) for url in (settings.endpoint_url, settings.public_endpoint_url) if url}
     if settings.target == ENDPOINT and _loopback(outputs.get("endpoint_url") or "") not in wanted:
         return None  # outputs of a stack on another endpoint (another port, another emulator)

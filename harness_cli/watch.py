@@ -8,8 +8,9 @@ import argparse
 import signal
 import threading
 from pathlib import Path
+from typing import Any
 
-from bootstrap import package
+from bootstrap import function, ownership, package
 from bootstrap.clients import Clients
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT
 from harness_cli.common import CommandError, confirm_aws, run_command, settings_from_env, stack_that_is_up
@@ -24,6 +25,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--region", help="AWS region (as for up)")
     parser.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation")
     return parser
+
+
+def _check_ours(lambda_client: Any, outputs: dict[str, Any], stack_name: str, account: str | None) -> None:
+    """Before any upload: the outputs are of this account, and the function carries this stack's tags."""
+    if account is not None and outputs.get("account_id") != account:
+        raise CommandError(
+            f"the stack saved here is in account {outputs.get('account_id')}, these credentials are account "
+            f"{account}: nothing is updated"
+        )
+    tags = function.read_tags(lambda_client, outputs["function_name"])
+    if not ownership.is_ours(tags, ownership.stack_tags(stack_name)):
+        raise CommandError(
+            f"function {outputs['function_name']} is not stack '{stack_name}' (its tags: {tags}): nothing is updated"
+        )
 
 
 def _print(reload: Reload) -> None:
@@ -41,10 +56,10 @@ def _watch(argv: list[str] | None) -> int:
     source = settings.handler_dir or package.HANDLER_DIR
     if not (source / "app.py").is_file():
         raise CommandError(f"{shown(source)} is not a handler folder (no app.py)")
-    if settings.target == AWS:
-        confirm_aws(settings, "watch (update the function code of)", args.yes)
+    account = confirm_aws(settings, "watch (update the function code of)", args.yes) if settings.target == AWS else None
     outputs = stack_that_is_up(settings)
     lambda_client = Clients(settings, endpoint_url=outputs["endpoint_url"])("lambda")
+    _check_ours(lambda_client, outputs, settings.stack_name, account)
     reloader = Reloader(lambda_client, outputs["function_name"], source)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())

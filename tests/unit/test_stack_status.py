@@ -32,3 +32,18 @@ def test_endpoint_outputs__not_reused_when_nothing_answers(tmp_path, monkeypatch
     settings = Settings.from_env({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "HARNESS_STATE_DIR": str(tmp_path)})
     settings.outputs_path.write_text(json.dumps({"target": "endpoint", "endpoint_url": "http://127.0.0.1:4566"}))
     assert lifecycle.status(settings) is None
+
+
+def test_embedded_outputs__not_the_stack_of_a_real_account(tmp_path):
+    # GIVEN outputs saved by `up` on the embedded emulator
+    settings = Settings(target="aws", state_dir=tmp_path)
+    settings.outputs_path.write_text(json.dumps({"target": "embedded", "stack_name": settings.stack_name}))
+    # WHEN status is asked for the same stack name on a real account, THEN they are not that stack
+    assert lifecycle.status(settings) is None
+
+
+def test_real_account_outputs__only_for_their_region(tmp_path):
+    saved = {"target": "aws", "stack_name": "lambda-apigateway", "region": "eu-west-1"}
+    (tmp_path / "outputs.json").write_text(json.dumps(saved))
+    assert lifecycle.status(Settings(target="aws", state_dir=tmp_path, region="us-east-1")) is None
+    assert lifecycle.status(Settings(target="aws", state_dir=tmp_path, region="eu-west-1")) == saved
