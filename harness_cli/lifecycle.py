@@ -18,6 +18,13 @@ from local_runtime import emulators, prewarm
 from local_runtime.faults import launcher as fault_proxy
 from local_runtime.processes import answers_health
 
+# API Gateway in the China regions serves an API whose methods need no IAM authorization only for an account with
+# an ICP recordal; an API key is not authentication. Without one every request gets 403 (docs/targets.md).
+AWS_CN_NOTE = (
+    "note: aws-cn: API Gateway answers 403 to every request of an API without IAM authorization unless the account "
+    "has an ICP recordal (AWS China's rule); the readiness wait will time out without one"
+)
+
 
 def endpoint_reachable(url: str) -> bool:
     """LocalStack and MiniStack both answer LocalStack's health path."""
@@ -64,6 +71,8 @@ def up(settings: Settings, progress: Progress | None = None, adopt: bool = False
     one real request through the API succeeds."""
     progress = progress or Progress()
     target = resolve(settings, progress)
+    if target.partition == "aws-cn":
+        progress.say(AWS_CN_NOTE)
     proxy_url = _fault_proxy(settings, target, progress)
     outputs = stack.up(target, progress, adopt=adopt, dynamodb_endpoint=proxy_url)
     outputs["fault_proxy_url"] = fault_proxy.control_url(settings)

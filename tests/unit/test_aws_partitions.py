@@ -53,8 +53,11 @@ def test_up_in_aws_cn__every_arn_the_stack_writes_is_aws_cn(moto_aws, tmp_path):
     # GIVEN moto answering in China (its STS names the caller arn:aws-cn:...)
     settings = Settings(target=AWS, stack_name="part", region="cn-north-1", state_dir=tmp_path)
     # WHEN up runs
-    outputs = lifecycle.up(settings, Progress(io.StringIO()))
-    # THEN the inline policy, the permission, the integration and the URL are all in aws-cn / amazonaws.com.cn
+    said = io.StringIO()
+    outputs = lifecycle.up(settings, Progress(said))
+    # THEN it says before deploying that China's API Gateway refuses such an API without an ICP recordal
+    assert "ICP recordal" in said.getvalue().split("table ")[0]
+    # AND the inline policy, the permission, the integration and the URL are all in aws-cn / amazonaws.com.cn
     clients = Clients(settings)
     policy = clients("iam").get_role_policy(RoleName=settings.names.role, PolicyName=settings.names.policy)
     assert [s["Resource"].split(":")[1] for s in policy["PolicyDocument"]["Statement"]] == ["aws-cn", "aws-cn"]
