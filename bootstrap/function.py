@@ -1,8 +1,9 @@
 """The Lambda function: created once, updated only when code or settings change."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -17,6 +18,7 @@ WAITER = {"Delay": 0.2, "MaxAttempts": 600}
 # A new role is not assumable by Lambda for a few seconds on AWS (IAM is eventually consistent).
 ROLE_PROPAGATION_TIMEOUT_S = 60.0
 ROLE_PROPAGATION_RETRY_S = 2.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,30 +54,52 @@ def _role_not_ready(error: ClientError) -> bool:
     return is_code(error, "InvalidParameterValueException") and "role" in message.lower()
 
 
-def create_with_role_retry(lambda_client: Any, spec: FunctionSpec, code: bytes, sleep=time.sleep) -> dict[str, Any]:
-    """CreateFunction, retried (bounded) while AWS says the brand-new role cannot be assumed yet."""
+def _while_role_not_assumable(call: Callable[[], T], role_arn: str, sleep: Callable[[float], None]) -> T:
+    """``call``, retried (bounded) while Lambda says the role cannot be assumed yet: a brand-new role (or one just
+    given to the function) takes a few seconds to propagate through IAM."""
     deadline = time.monotonic() + ROLE_PROPAGATION_TIMEOUT_S
     while True:
         try:
-            return lambda_client.create_function(
-                FunctionName=spec.name,
-                Code={"ZipFile": code},
-                Publish=False,
-                Tags=spec.tags,
-                **spec.configuration(),
-            )
+            return call()
         except ClientError as error:
             if not _role_not_ready(error):
                 raise
             if time.monotonic() >= deadline:
                 raise RuntimeError(
-                    f"role {spec.role_arn} was still not assumable by Lambda after "
+                    f"role {role_arn} was still not assumable by Lambda after "
                     f"{ROLE_PROPAGATION_TIMEOUT_S:.0f} s (IAM propagation); re-run 'up'"
                 ) from error
             sleep(ROLE_PROPAGATION_RETRY_S)
 
 
-def ensure_function(lambda_client: Any, spec: FunctionSpec, code: bytes) -> tuple[dict[str, Any], Outcome]:
+def create_with_role_retry(
+    lambda_client: Any, spec: FunctionSpec, code: bytes, sleep: Callable[[float], None] = time.sleep
+) -> dict[str, Any]:
+    """CreateFunction, retried (bounded) while AWS says the brand-new role cannot be assumed yet."""
+
+    def create() -> dict[str, Any]:
+        created: dict[str, Any] = lambda_client.create_function(
+            FunctionName=spec.name, Code={"ZipFile": code}, Publish=False, Tags=spec.tags, **spec.configuration()
+        )
+        return created
+
+    return _while_role_not_assumable(create, spec.role_arn, sleep)
+
+
+def update_configuration_with_role_retry(
+    lambda_client: Any, spec: FunctionSpec, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """UpdateFunctionConfiguration, retried like CreateFunction: adopting a function always gives it our new role."""
+    _while_role_not_assumable(
+        lambda: lambda_client.update_function_configuration(FunctionName=spec.name, **spec.configuration()),
+        spec.role_arn,
+        sleep,
+    )
+
+
+def ensure_function(
+    lambda_client: Any, spec: FunctionSpec, code: bytes, sleep: Callable[[float], None] = time.sleep
+) -> tuple[dict[str, Any], Outcome]:
     """The function, Active and fully Updated. Returns its configuration."""
     try:
         current = lambda_client.get_function(FunctionName=spec.name)["Configuration"]
@@ -83,7 +107,7 @@ def ensure_function(lambda_client: Any, spec: FunctionSpec, code: bytes) -> tupl
         if not is_code(error, "ResourceNotFoundException"):
             raise
         try:
-            create_with_role_retry(lambda_client, spec, code)
+            create_with_role_retry(lambda_client, spec, code, sleep)
         except ClientError as meanwhile:
             if not created_meanwhile(meanwhile):
                 raise
@@ -98,7 +122,7 @@ def ensure_function(lambda_client: Any, spec: FunctionSpec, code: bytes) -> tupl
         _wait_updated(lambda_client, spec.name)
         outcome = Outcome.UPDATED
     if _drifted(current, spec.configuration()):
-        lambda_client.update_function_configuration(FunctionName=spec.name, **spec.configuration())
+        update_configuration_with_role_retry(lambda_client, spec, sleep)
         _wait_updated(lambda_client, spec.name)
         outcome = Outcome.UPDATED
     if outcome is Outcome.UPDATED:

@@ -20,14 +20,35 @@ def ensure_table(
     dynamodb: Any, name: str, tags: dict[str, str], sleep: Callable[[float], None] = time.sleep
 ) -> tuple[dict[str, Any], Outcome]:
     """Describe the table; create it only if DynamoDB says it does not exist; PITR on. Returns its description."""
-    try:
+    table, outcome = _described_or_created(dynamodb, name, tags)
+    if table["TableStatus"] != "ACTIVE":
+        dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=WAITER)
         table = dynamodb.describe_table(TableName=name)["Table"]
-        outcome = Outcome.UNCHANGED
+    if _ensure_point_in_time_recovery(dynamodb, name, sleep) and outcome is Outcome.UNCHANGED:
+        outcome = Outcome.UPDATED
+    return table, outcome
+
+
+def _described(dynamodb: Any, name: str) -> dict[str, Any] | None:
+    """The table's description; None once it is gone. A table still DELETING (a ``down`` interrupted a moment
+    ago) is waited out first: ``table_exists`` would wait on it for minutes and fail, and CreateTable refuses."""
+    try:
+        table: dict[str, Any] = dynamodb.describe_table(TableName=name)["Table"]
     except ClientError as error:
         if not is_code(error, "ResourceNotFoundException"):
             raise
-        outcome = Outcome.CREATED
-        table = {"TableStatus": "CREATING"}
+        return None
+    if table["TableStatus"] != "DELETING":
+        return table
+    dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=WAITER)
+    return None
+
+
+def _described_or_created(dynamodb: Any, name: str, tags: dict[str, str]) -> tuple[dict[str, Any], Outcome]:
+    for _attempt in range(2):  # a second time only when CreateTable met a table that was being deleted
+        table = _described(dynamodb, name)
+        if table is not None:
+            return table, Outcome.UNCHANGED
         try:
             dynamodb.create_table(
                 TableName=name,
@@ -36,16 +57,14 @@ def ensure_table(
                 BillingMode="PAY_PER_REQUEST",
                 Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
             )
-        except ClientError as meanwhile:
+            return {"TableStatus": "CREATING"}, Outcome.CREATED
+        except ClientError as meanwhile:  # made by another up meanwhile, or one being deleted: describe again
             if not created_meanwhile(meanwhile):
                 raise
-            outcome = Outcome.UNCHANGED
-    if table["TableStatus"] != "ACTIVE":
-        dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=WAITER)
-        table = dynamodb.describe_table(TableName=name)["Table"]
-    if _ensure_point_in_time_recovery(dynamodb, name, sleep) and outcome is Outcome.UNCHANGED:
-        outcome = Outcome.UPDATED
-    return table, outcome
+    table = _described(dynamodb, name)
+    if table is None:
+        raise RuntimeError(f"table {name}: CreateTable says it exists, DescribeTable that it does not")
+    return table, Outcome.UNCHANGED
 
 
 def _pitr_status(dynamodb: Any, name: str) -> str | None:

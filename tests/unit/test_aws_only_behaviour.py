@@ -49,6 +49,34 @@ def test_create_function__other_errors_are_not_retried(aws_env):
             function.create_with_role_retry(client, SPEC, b"zip", sleep=lambda _s: pytest.fail("must not wait"))
 
 
+def test_adopted_function_given_the_new_role__configuration_update_retried_until_assumable(aws_env):
+    # GIVEN an existing function (the tutorial's, adopted) with another role, same code, Active
+    client = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("lambda")
+    current = {
+        **SPEC.configuration(),
+        "Role": "arn:aws:iam::123456789012:role/lambda-apigateway-role",
+        "FunctionName": "fn",
+        "CodeSha256": function.code_sha256(b"zip"),
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+    }
+    updated = {**current, "Role": SPEC.role_arn}
+    sleeps: list[float] = []
+    with Stubber(client) as stub:
+        stub.add_response("get_function", {"Configuration": current})
+        # Lambda refuses our brand-new role once (IAM propagation), then takes it
+        stub.add_client_error("update_function_configuration", "InvalidParameterValueException", ROLE_NOT_READY)
+        stub.add_response("update_function_configuration", {"FunctionName": "fn"})
+        stub.add_response("get_function", {"Configuration": updated})  # function_updated_v2
+        stub.add_response("get_function", {"Configuration": updated})
+        # WHEN up ensures the function
+        described, outcome = function.ensure_function(client, SPEC, b"zip", sleep=sleeps.append)
+        stub.assert_no_pending_responses()
+    # THEN the update was retried after one bounded wait, and the function has the role
+    assert (described["Role"], outcome.value) == (SPEC.role_arn, "updated")
+    assert sleeps == [function.ROLE_PROPAGATION_RETRY_S]
+
+
 def test_control_plane_throttling__is_retried_by_the_client(aws_env):
     # GIVEN API Gateway answers TooManyRequests twice (its control plane throttles on AWS)
     client = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("apigateway")

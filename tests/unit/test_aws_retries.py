@@ -169,3 +169,37 @@ def test_emulator__throttling_is_not_slowed_by_the_aws_quota_waits(aws_env, quot
     apigw.delete_rest_api(restApiId="a1")
     assert (served, quota_sleeps) == ([429, 429, 202], [])
     assert time.monotonic() - started < 10
+
+
+def test_table_still_deleting__waited_out_then_created(aws_env):
+    # GIVEN a table whose deletion (a down interrupted by Ctrl-C) is still under way
+    dynamodb = emulator("dynamodb")
+    with Stubber(dynamodb) as stub:
+        stub.add_response("describe_table", {"Table": {**TABLE, "TableStatus": "DELETING"}})
+        stub.add_client_error("describe_table", "ResourceNotFoundException")  # table_not_exists: gone
+        stub.add_response("create_table", {"TableDescription": {**TABLE, "TableStatus": "CREATING"}})
+        stub.add_response("describe_table", {"Table": TABLE})  # table_exists
+        stub.add_response("describe_table", {"Table": TABLE})
+        stub.add_response("describe_continuous_backups", pitr("ENABLED"))
+        # WHEN up ensures the table
+        described, outcome = table.ensure_table(dynamodb, "tbl", {}, sleep=lambda _s: None)
+        stub.assert_no_pending_responses()
+    # THEN it waited for the deletion to finish, then created the table (no two-minute table_exists wait)
+    assert (outcome, described["TableStatus"]) == (Outcome.CREATED, "ACTIVE")
+
+
+def test_create_meets_a_table_being_deleted__waited_out_then_created_again(aws_env):
+    # GIVEN no table at first sight, but CreateTable refused: the name is in use by a table being deleted
+    dynamodb = emulator("dynamodb")
+    with Stubber(dynamodb) as stub:
+        stub.add_client_error("describe_table", "ResourceNotFoundException")
+        stub.add_client_error("create_table", "ResourceInUseException")
+        stub.add_response("describe_table", {"Table": {**TABLE, "TableStatus": "DELETING"}})
+        stub.add_client_error("describe_table", "ResourceNotFoundException")  # table_not_exists
+        stub.add_response("create_table", {"TableDescription": {**TABLE, "TableStatus": "CREATING"}})
+        stub.add_response("describe_table", {"Table": TABLE})  # table_exists
+        stub.add_response("describe_table", {"Table": TABLE})
+        stub.add_response("describe_continuous_backups", pitr("ENABLED"))
+        described, outcome = table.ensure_table(dynamodb, "tbl", {}, sleep=lambda _s: None)
+        stub.assert_no_pending_responses()
+    assert (outcome, described["TableStatus"]) == (Outcome.CREATED, "ACTIVE")
