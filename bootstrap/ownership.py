@@ -5,6 +5,7 @@ else's. ``up`` checks every named resource before changing anything and refuses 
 exists is this stack's (or ``--adopt`` tags it first); ``down`` deletes only what is this stack's.
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,11 @@ MANAGED_BY_KEY, MANAGED_BY = "harness:managed-by", "dynamodb-manager-harness"
 STACK_KEY = "harness:stack"
 # What a target answers when it does not implement a tag call at all.
 _UNSUPPORTED = ("UnknownOperationException", "NotImplemented", "NotImplementedException", "InvalidAction")
+# AWS's tag reads lag its tag writes: DynamoDB documents that ListTagsOfResource may return the old or an empty set
+# for a few seconds after TagResource (or CreateTable with tags). On AWS a read that does not yet show the tags is
+# repeated until this deadline; emulators are read once.
+TAG_PROPAGATION_S = 10.0
+TAG_POLL_S = 1.0
 
 
 def stack_tags(stack_name: str) -> dict[str, str]:
@@ -84,10 +90,29 @@ def inspect(resource: Resource) -> Found | None:
     return None if tags is None else Found(resource.kind, resource.name, tags)
 
 
+def _read_until_ours(
+    resource: Resource, wanted: dict[str, str], seconds: float, sleep: Callable[[float], None]
+) -> dict[str, str] | None:
+    """The resource's tags, read again (every ``TAG_POLL_S``, for at most ``seconds``) until they are ours."""
+    deadline = time.monotonic() + seconds
+    tags = resource.read_tags()
+    while not is_ours(tags, wanted) and time.monotonic() < deadline:
+        sleep(TAG_POLL_S)
+        tags = resource.read_tags()
+    return tags
+
+
 def preflight(
-    resources: list[Resource], wanted: dict[str, str], stack_name: str, adopt: bool, progress: Progress
+    resources: list[Resource],
+    wanted: dict[str, str],
+    stack_name: str,
+    adopt: bool,
+    progress: Progress,
+    tag_propagation_s: float = 0.0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Before ``up`` changes anything: every existing resource must be ours; ``adopt`` tags the others first."""
+    """Before ``up`` changes anything: every existing resource must be ours; ``adopt`` tags the others first (and
+    reads them back, for at most ``tag_propagation_s``: on AWS the new tags show after a few seconds)."""
     found = [(resource, inspect(resource)) for resource in resources]
     foreign = [(resource, seen) for resource, seen in found if seen is not None and not is_ours(seen.tags, wanted)]
     if foreign and not adopt:
@@ -95,7 +120,7 @@ def preflight(
     adopted: list[str] = []
     for resource, seen in foreign:
         resource.tag(wanted)
-        if not is_ours(resource.read_tags(), wanted):  # some emulators accept tags and drop them
+        if not is_ours(_read_until_ours(resource, wanted, tag_propagation_s, sleep), wanted):  # or dropped them
             raise OwnershipError(
                 f"--adopt: the target accepted this stack's tags for {seen.kind} {seen.name} but does not keep "
                 "them, so it cannot be marked as this stack's; use another --stack"
@@ -106,11 +131,22 @@ def preflight(
         progress.record(seen.kind, f"{seen.name} (had {seen.describe()})", Outcome.ADOPTED)
 
 
-def delete_if_ours(resource: Resource, wanted: dict[str, str]) -> tuple[Found | None, Outcome]:
-    """Delete the resource only if it carries this stack's tags; report anything else left alone."""
+def delete_if_ours(
+    resource: Resource,
+    wanted: dict[str, str],
+    tag_propagation_s: float = 0.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[Found | None, Outcome]:
+    """Delete the resource only if it carries this stack's tags; report anything else left alone. A table with no
+    tags at all is read again for at most ``tag_propagation_s``: right after CreateTable AWS may show none yet."""
     found = inspect(resource)
     if found is None:
         return None, Outcome.ABSENT
+    if found.tags == {} and resource.kind == "table" and tag_propagation_s > 0:
+        tags = _read_until_ours(resource, wanted, tag_propagation_s, sleep)
+        found = None if tags is None else Found(resource.kind, resource.name, tags)
+        if found is None:
+            return None, Outcome.ABSENT
     if not is_ours(found.tags, wanted):
         return found, Outcome.NOT_OURS
     return None, resource.delete()[1]

@@ -18,6 +18,11 @@ def stack_tags(settings: Settings) -> dict[str, str]:
     return ownership.stack_tags(settings.stack_name)
 
 
+def _tag_propagation_s(settings: Settings) -> float:
+    """How long a tag read may lag a tag write: emulators none, AWS a few seconds."""
+    return 0.0 if settings.is_emulated else ownership.TAG_PROPAGATION_S
+
+
 def up(
     target: Target, progress: Progress | None = None, adopt: bool = False, dynamodb_endpoint: str | None = None
 ) -> dict[str, Any]:
@@ -35,6 +40,7 @@ def up(
         settings.stack_name,
         adopt,
         progress,
+        _tag_propagation_s(settings),
     )
     config, role_arn = steps.function_steps(target, progress, dynamodb_endpoint)
     api_id, key = steps.api_steps(target, progress, config["FunctionArn"])
@@ -69,8 +75,11 @@ def down(target: Target, progress: Progress | None = None) -> list[ownership.Fou
     this stack's names but not its tags: left alone."""
     progress = progress or Progress()
     tags, left_alone = stack_tags(target.settings), []
+    settle = _tag_propagation_s(target.settings)
     for resource in reversed(inventory.resources(target.clients(), target.settings.names, target.partition)):
-        found = progress.step(resource.kind, resource.name, lambda r=resource: ownership.delete_if_ours(r, tags))
+        found = progress.step(
+            resource.kind, resource.name, lambda r=resource: ownership.delete_if_ours(r, tags, settle)
+        )
         left_alone += [found] if found else []
     return left_alone
 

@@ -19,7 +19,7 @@ from moto import mock_aws
 from moto.dynamodb.exceptions import ProvidedKeyDoesNotExist
 from moto.dynamodb.responses import DynamoHandler
 
-from bootstrap import ready
+from bootstrap import ownership, ready
 
 TABLE = "unit-table"
 
@@ -132,6 +132,8 @@ def moto_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, *shims])
     # moto has no API Gateway data plane: `up --target aws` ends with a probe through the API, answered here.
     monkeypatch.setattr(ready, "post", lambda _url, _key: (200, '{"Items": [], "Count": 0}'))
+    # moto's tag reads follow its tag writes at once: no waiting for AWS's propagation (test_ownership.py tests it).
+    monkeypatch.setattr(ownership, "TAG_PROPAGATION_S", 0.0)
     with mock_aws():
         yield store
 

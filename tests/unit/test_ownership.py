@@ -178,3 +178,42 @@ def test_cli_down__not_ours_exits_0_with_a_note(settings, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "not-ours" in out and "note: left alone 1 resource(s)" in out
     assert Clients(settings)("dynamodb").describe_table(TableName="own")["Table"]["TableName"] == "own"
+
+
+class _LaggingTags:
+    """A resource whose tag reads show the old (empty) set for ``stale_reads`` reads after a write, as DynamoDB's
+    ListTagsOfResource may for a few seconds."""
+
+    def __init__(self, kind: str, tags: dict[str, str], stale_reads: int) -> None:
+        self.kind, self.tags, self.stale_reads = kind, tags, stale_reads
+
+    def read(self) -> dict[str, str]:
+        if self.stale_reads:
+            self.stale_reads -= 1
+            return {}
+        return self.tags
+
+    def tag(self, tags: dict[str, str]) -> None:
+        self.tags = {**self.tags, **tags}
+
+    def resource(self, delete=lambda: (None, Outcome.DELETED)) -> ownership.Resource:
+        return ownership.Resource(self.kind, "lambda-apigateway", self.read, self.tag, delete)
+
+
+def test_adopt_on_aws__tags_read_back_until_they_show(monkeypatch):
+    # GIVEN the tutorial's table, whose tag reads lag the tag write by two reads
+    lagging, sleeps = _LaggingTags("table", {}, stale_reads=3), []
+    # WHEN up --adopt tags it, on AWS (reads may lag for TAG_PROPAGATION_S)
+    ownership.preflight(
+        [lagging.resource()], ownership.stack_tags("s"), "s", True, Progress(io.StringIO()), 10.0, sleeps.append
+    )
+    # THEN the read-back waited for the tags instead of failing the first time
+    assert ownership.is_ours(lagging.read(), ownership.stack_tags("s")) and sleeps == [ownership.TAG_POLL_S] * 2
+
+
+def test_down_on_aws_right_after_create__a_table_showing_no_tags_yet_is_still_deleted():
+    # GIVEN this stack's table, just created: its first two tag reads show no tags yet
+    lagging = _LaggingTags("table", ownership.stack_tags("s"), stale_reads=2)
+    # WHEN down considers it on AWS, THEN it waits for the tags and deletes it instead of leaving it behind
+    found, outcome = ownership.delete_if_ours(lagging.resource(), ownership.stack_tags("s"), 10.0, lambda _s: None)
+    assert (found, outcome) == (None, Outcome.DELETED)
