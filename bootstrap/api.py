@@ -12,6 +12,9 @@ from bootstrap.report import Outcome
 
 RESOURCE_PATH = "DynamoDBManager"
 METHOD = "POST"
+# AddPermission meets an update in progress (ResourceConflictException): wait for it, then try again, this often.
+PERMISSION_ATTEMPTS = 5
+WAITER = {"Delay": 0.2, "MaxAttempts": 600}
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,30 @@ def ensure_rest_api(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[s
     return api, Outcome.CREATED
 
 
+def _resource(apigw: Any, api_id: str, path: str) -> dict[str, Any] | None:
+    return next((r for r in _resources(apigw, api_id) if r.get("path") == path), None)
+
+
+def _resources(apigw: Any, api_id: str) -> list[dict[str, Any]]:
+    return paginate(apigw, "get_resources", "items", restApiId=api_id)
+
+
 def ensure_resource(apigw: Any, api_id: str) -> tuple[dict[str, Any], Outcome]:
-    resources = paginate(apigw, "get_resources", "items", restApiId=api_id)
+    resources = _resources(apigw, api_id)
     existing = next((r for r in resources if r.get("path") == f"/{RESOURCE_PATH}"), None)
     if existing is not None:
         return existing, Outcome.UNCHANGED
     root = next(r for r in resources if r.get("path") == "/")
-    return apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart=RESOURCE_PATH), Outcome.CREATED
+    try:
+        created: dict[str, Any] = apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart=RESOURCE_PATH)
+    except ClientError as error:
+        # A CreateResource that botocore retried after a read timeout may have succeeded the first time: the
+        # retry then meets the resource it made (ConflictException). Read it back rather than fail.
+        made = _resource(apigw, api_id, f"/{RESOURCE_PATH}") if is_code(error, "ConflictException") else None
+        if made is None:
+            raise
+        return made, Outcome.CREATED
+    return created, Outcome.CREATED
 
 
 def method_fingerprint(uri: str) -> str:
@@ -73,7 +93,7 @@ def ensure_method(apigw: Any, api_id: str, resource_id: str, uri: str) -> tuple[
     except ClientError as error:
         if not is_code(error, "NotFoundException"):
             raise
-        method = apigw.put_method(**ids, authorizationType="NONE", apiKeyRequired=True)
+        method = _put_method(apigw, ids)
         outcome = Outcome.CREATED
     if not method.get("apiKeyRequired"):
         apigw.update_method(**ids, patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
@@ -85,32 +105,60 @@ def ensure_method(apigw: Any, api_id: str, resource_id: str, uri: str) -> tuple[
     return None, outcome
 
 
-def ensure_invoke_permission(lambda_client: Any, function_name: str, source_arn: str) -> tuple[None, Outcome]:
-    """Let this API (and only this API's POST DynamoDBManager) invoke the function."""
-    statement_id = "apigateway-invoke-" + source_arn.split(":")[-1].split("/")[0]
+def _put_method(apigw: Any, ids: dict[str, str]) -> dict[str, Any]:
+    """PutMethod; a retried one that meets the method its first attempt made (ConflictException) reads it back."""
     try:
-        policy = lambda_client.get_policy(FunctionName=function_name)["Policy"]
+        method: dict[str, Any] = apigw.put_method(**ids, authorizationType="NONE", apiKeyRequired=True)
+    except ClientError as error:
+        if not is_code(error, "ConflictException"):
+            raise
+        method = apigw.get_method(**ids)
+    return method
+
+
+def _policy(lambda_client: Any, function_name: str) -> str:
+    try:
+        policy: str = lambda_client.get_policy(FunctionName=function_name)["Policy"]
     except ClientError as error:
         if not is_code(error, "ResourceNotFoundException"):
             raise
-        policy = ""
+        return ""
+    return policy
+
+
+def ensure_invoke_permission(
+    lambda_client: Any, function_name: str, source_arn: str, attempts: int = PERMISSION_ATTEMPTS
+) -> tuple[None, Outcome]:
+    """Let this API (and only this API's POST DynamoDBManager) invoke the function."""
+    statement_id = "apigateway-invoke-" + source_arn.split(":")[-1].split("/")[0]
+    policy = _policy(lambda_client, function_name)
     if statement_id in policy and source_arn in policy:
         return None, Outcome.UNCHANGED
     if statement_id in policy:
         lambda_client.remove_permission(FunctionName=function_name, StatementId=statement_id)
-    try:
-        lambda_client.add_permission(
-            FunctionName=function_name,
-            StatementId=statement_id,
-            Action="lambda:InvokeFunction",
-            Principal="apigateway.amazonaws.com",
-            SourceArn=source_arn,
-        )
-    except ClientError as meanwhile:
-        if not created_meanwhile(meanwhile):
-            raise
-        return None, Outcome.UNCHANGED
-    return None, Outcome.CREATED
+    for _attempt in range(attempts):
+        try:
+            lambda_client.add_permission(
+                FunctionName=function_name,
+                StatementId=statement_id,
+                Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com",
+                SourceArn=source_arn,
+            )
+            return None, Outcome.CREATED
+        except ClientError as conflict:
+            if not created_meanwhile(conflict):
+                raise
+            # Lambda answers ResourceConflictException both when the statement exists (another up added it) and
+            # while an update of the function is in progress: only the policy tells which.
+            policy = _policy(lambda_client, function_name)
+            if statement_id in policy and source_arn in policy:
+                return None, Outcome.UNCHANGED
+            lambda_client.get_waiter("function_updated_v2").wait(FunctionName=function_name, WaiterConfig=WAITER)
+    raise RuntimeError(
+        f"lambda:AddPermission for {function_name} kept answering ResourceConflictException ({attempts} attempts) "
+        "while the statement is not in its policy; re-run 'up'"
+    )
 
 
 def delete_rest_api(apigw: Any, api_id: str) -> tuple[None, Outcome]:
