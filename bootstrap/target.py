@@ -5,8 +5,10 @@ command line (``harness_cli/lifecycle.py``) starts what runs locally, then ``con
 """
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
@@ -18,6 +20,8 @@ from bootstrap.clients import Clients, shared_session
 from bootstrap.region import FALLBACK as REGION_FALLBACK
 from bootstrap.settings import AWS, Settings
 
+_DMI = Path("/sys/devices/virtual/dmi/id")
+_CONTAINER_CREDENTIAL_VARIABLES = ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
 # The identity check is the first call to AWS: say at once when it cannot be reached.
 _FAIL_FAST = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=20)
 
@@ -71,11 +75,27 @@ class Target:
         return f"{self.public_endpoint_url}/_aws/execute-api/{api_id}/{stage}/{path}"
 
 
+def may_use_instance_credentials(environ: Mapping[str, str] = os.environ, dmi: Path = _DMI) -> bool:
+    """Whether credentials may come from a metadata service: an ECS task (its container-credentials variables) or
+    an EC2 instance (its DMI vendor, which EC2 CI runners have). There a 1 s, single-try timeout could lose them."""
+    if any(environ.get(name) for name in _CONTAINER_CREDENTIAL_VARIABLES):
+        return True
+    return "amazon" in _read(dmi / "sys_vendor").lower() or _read(dmi / "board_asset_tag").startswith("i-")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
 def aws_identity(settings: Settings, session: boto3.session.Session | None = None) -> tuple[str, str]:
     """(account, caller ARN) of the current credentials, asked of AWS's own STS (never a configured endpoint),
     failing fast (no long metadata-service waits, few retries)."""
-    os.environ.setdefault("AWS_METADATA_SERVICE_TIMEOUT", "1")
-    os.environ.setdefault("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
+    if not may_use_instance_credentials():  # elsewhere a missing credential costs seconds of metadata probing
+        os.environ.setdefault("AWS_METADATA_SERVICE_TIMEOUT", "1")
+        os.environ.setdefault("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
     session = session or shared_session()
     if session.get_credentials() is None:
         raise TargetError(
