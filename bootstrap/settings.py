@@ -205,3 +205,128 @@ class Settings:
     @property
     def is_emulated(self) -> bool:
         return self.target != AWS
+
+
+# The settings a user can change, as docs/settings.md shows them: ``python -m tests.docs_pages --write`` renders
+# this table into the page, and a unit test fails when they differ. Defaults kept in ``Settings`` are read from
+# it; the others are written as text, and a unit test compares each with the code that holds it.
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting: its environment variable, its command-line flag, its default and what it does."""
+
+    variable: str  # "" for a flag alone
+    flag: str  # "" for a variable alone
+    default: str  # as the page shows it (Markdown)
+    meaning: str
+    group: str = ""
+
+
+def _field(name: str) -> str:
+    """The default of the ``Settings`` field ``name``, as the page shows it: words in code font, numbers plain."""
+    value = Settings.__dataclass_fields__[name].default
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "`1`" if value else "`0`"
+    if isinstance(value, int | float):
+        number = int(value) if value == int(value) else value  # 200.0 -> 200
+        return f"{number:,}".replace(",", " ") if number >= 10_000 else str(number)  # 100 000
+    if isinstance(value, Path):
+        return f"`{value.relative_to(PROJECT_ROOT)}/`"
+    return f"`{value}`"
+
+
+def _group(title: str, *settings: Setting) -> tuple[Setting, ...]:
+    return tuple(replace(setting, group=title) for setting in settings)
+
+
+DOCUMENTED = (
+    *_group(
+        "Where and what",
+        Setting(
+            "HARNESS_TARGET",
+            "--target",
+            _field("target"),
+            "`embedded`, `endpoint` or `aws` (a real account: only when named)",
+        ),
+        Setting(
+            "AWS_ENDPOINT_URL", "", _field("endpoint_url"), "an emulator running there; `AWS_ENDPOINT` is the same"
+        ),
+        Setting(
+            "HARNESS_EMULATOR", "--emulator", _field("emulator"), "the embedded emulator: `ministack` or `localstack`"
+        ),
+        Setting("HARNESS_PORT", "--port", "4566 if free", "the embedded emulator's port (else any free one)"),
+        Setting("HARNESS_STACK", "--stack", _field("stack_name"), "the name every resource name derives from"),
+        Setting("", "--adopt", "off", "`up` tags and takes over resources with the stack's names"),
+        Setting("HARNESS_STAGE", "--stage", _field("stage"), "the API's stage"),
+        Setting(
+            "AWS_REGION", "--region", f"the profile's; `{DEFAULT_REGION}` on emulators", "also `AWS_DEFAULT_REGION`"
+        ),
+        Setting(
+            "HARNESS_STATE_DIR", "", _field("state_dir"), "outputs, emulator record and logs; one folder per stack"
+        ),
+        Setting("HARNESS_HANDLER_DIR", "--source (watch)", "`handler/`", "the folder the function is built from"),
+        Setting("HARNESS_ENDPOINT_KIND", "", _field("endpoint_kind"), "which emulator answers at `AWS_ENDPOINT_URL`"),
+        Setting("HARNESS_PUBLIC_ENDPOINT", "", "the endpoint", "the endpoint as the host sees it (Compose)"),
+    ),
+    *_group(
+        "The API's limits and the function",
+        Setting("HARNESS_STAGE_RATE_LIMIT", "", _field("stage_rate_limit"), "the stage's throttle, requests a second"),
+        Setting("HARNESS_STAGE_BURST_LIMIT", "", _field("stage_burst_limit"), "the stage's burst"),
+        Setting(
+            "HARNESS_PLAN_RATE_LIMIT", "", _field("plan_rate_limit"), "the usage plan's throttle, requests a second"
+        ),
+        Setting("HARNESS_PLAN_BURST_LIMIT", "", _field("plan_burst_limit"), "the usage plan's burst"),
+        Setting(
+            "HARNESS_PLAN_QUOTA_PER_DAY", "", _field("plan_quota_per_day"), "the usage plan's quota, requests a day"
+        ),
+        Setting("HARNESS_MEMORY_MB", "", _field("memory_mb"), "the function's memory, MB"),
+        Setting("HARNESS_TIMEOUT_S", "", _field("timeout_s"), "the function's timeout, seconds"),
+        Setting("HARNESS_LOG_LEVEL", "", _field("log_level"), "the function's log level"),
+    ),
+    *_group(
+        "Local stacks (embedded emulator or endpoint)",
+        Setting("HARNESS_PREWARM", "--prewarm", _field("prewarm"), "execution environments `up` starts warm; 0: none"),
+        Setting("HARNESS_FAULTS", "--faults", _field("faults"), "DynamoDB calls go through the fault proxy"),
+        Setting(
+            "HARNESS_CONSISTENCY_WINDOW_MS",
+            "--consistency-window-ms",
+            _field("consistency_window_ms"),
+            "ms a read without `ConsistentRead` may miss a write",
+        ),
+        Setting("HARNESS_FAULT_PROXY_URL", "", _field("fault_proxy_url"), "a shared fault proxy (Compose sets it)"),
+        Setting("", "--debug", "off", "the function waits for a debugger (embedded only)"),
+        Setting("HARNESS_DEBUG_PORT", "--debug-port", "5678", "the debugger's port on 127.0.0.1; implies `--debug`"),
+        Setting("HARNESS_ENFORCE_IAM", "", _field("enforce_iam"), "the emulator checks IAM policies, as AWS does"),
+    ),
+    *_group(
+        "Emulator tuning",
+        Setting("HARNESS_ENFORCE_USAGE_PLANS", "", "`1`", "LocalStack applies usage plans (our extension)"),
+        Setting(
+            "HARNESS_MINISTACK_LOG_SETTLE_MS",
+            "",
+            "0.5",
+            "ms MiniStack waits for the function's stderr to go quiet (its own: 5)",
+        ),
+        Setting(
+            "HARNESS_MINISTACK_LOG_FIRST_LINE_MS",
+            "",
+            "5",
+            "ms MiniStack waits for the function's first log line (its own: 50)",
+        ),
+        Setting(
+            "HARNESS_MINISTACK_PENDING_MS",
+            "",
+            "50",
+            "ms MiniStack holds a new or updated function `Pending` (its own: 500)",
+        ),
+        Setting(
+            "HARNESS_FORK_SERVER",
+            "",
+            "`1`",
+            "MiniStack forks execution environments from a warm server; `0`: fresh processes",
+        ),
+        Setting("HARNESS_MINISTACK_SERVER", "", "`uvicorn`", "MiniStack's HTTP server; `hypercorn`: its own"),
+        Setting("HARNESS_LOCALSTACK_PYTHON", "", "found", "a Python 3.12+ for LocalStack's virtualenv"),
+    ),
+)

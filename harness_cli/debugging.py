@@ -37,5 +37,5 @@ def attach_instructions(settings: Settings) -> str:
     remote = debug_task_root(settings.state_dir) / "handler"
     return (
         f"debugger: attach to 127.0.0.1:{settings.debug_port} (VS Code: 'Python Debugger: Remote Attach', "
-        f'pathMappings localRoot "${{workspaceFolder}}/handler" -> remoteRoot "{remote}"; see README, Debugging)'
+        f'pathMappings localRoot "${{workspaceFolder}}/handler" -> remoteRoot "{remote}"; see docs/daily-loop.md)'
     )

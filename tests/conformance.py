@@ -3,7 +3,7 @@
 Every test that asserts an AWS behaviour carries ``@pytest.mark.aws_behaviour("<behaviour>", "<AWS's answer>")``.
 At the end of a session the result of each one on the session's target (passed, a marked gap, failed,
 skipped) is merged into ``.stack/conformance/<target>.json``. ``./harness conformance --record`` keeps
-those results in ``fixtures/conformance/`` and prints the table; ``--readme`` writes it into the README,
+those results in ``fixtures/conformance/`` and prints the table; ``--docs`` writes it into docs/testing.md,
 where ``tests/unit/test_conformance.py`` fails if it differs from the recorded results.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "fixtures" / "conformance"
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "testing.md"
 START, END = "<!-- conformance:start -->", "<!-- conformance:end -->"
 # Targets in the order of the table's columns, with their headings.
 TARGETS = {
@@ -93,15 +93,16 @@ def render(directory: Path = RECORDED) -> str:
     return "\n".join(lines) + "\n"
 
 
-def readme_table(text: str) -> str:
-    """The table between the README's conformance markers."""
+def page_table(text: str) -> str:
+    """The table between the page's conformance markers."""
     return text.split(START, 1)[1].split(END, 1)[0].strip("\n") + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--record", action="store_true", help=f"keep the results of {output_dir()} first")
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    # --readme: the option's name when the table was in the README
+    parser.add_argument("--docs", "--readme", action="store_true", help="write the table into docs/testing.md")
     args = parser.parse_args()
     if args.record:
         RECORDED.mkdir(parents=True, exist_ok=True)
@@ -109,10 +110,10 @@ def main() -> int:
             shutil.copyfile(path, RECORDED / path.name)
             print(f"recorded {path.name}", file=sys.stderr)
     table = render()
-    if args.readme:
-        text = README.read_text()
+    if args.docs:
+        text = PAGE.read_text()
         before, rest = text.split(START, 1)
-        README.write_text(f"{before}{START}\n{table}{END}{rest.split(END, 1)[1]}")
+        PAGE.write_text(f"{before}{START}\n{table}{END}{rest.split(END, 1)[1]}")
     print(table, end="")
     return 0
 

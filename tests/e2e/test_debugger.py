@@ -75,7 +75,7 @@ def debug_stack(settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _attach(port: int, state_dir: Path, breakpoint_line: int) -> DapClient:
-    """What VS Code does on 'attach' with the README's launch.json: connect, map the paths, set one breakpoint."""
+    """What VS Code does on 'attach' with docs/daily-loop.md's launch.json: connect, map paths, set one breakpoint."""
     client = poll(lambda: _connect(port), accept=lambda c: c is not None, timeout=60, interval=0.5)
     client.request("initialize", clientID="harness-test", adapterID="debugpy", pathFormat="path", linesStartAt1=True)
     remote = state_dir.resolve() / "debug" / "code" / "handler"

@@ -1,4 +1,4 @@
-"""What the stack looks like from behind the API: the role's policy, and awslocal as the README shows it."""
+"""What the stack looks like from behind the API: the role's policy, and awslocal as docs/targets.md shows it."""
 
 import json
 import os

@@ -41,7 +41,7 @@ def test_watch__reloads_a_saved_change_refuses_a_syntax_error_and_stops_cleanly(
         )
         reloaded = watcher.wait_for(lambda line: line.startswith(("reloaded", "not reloaded")), timeout=60)
         # THEN one line names the file, the new CodeSha256 and the time; and, as on AWS once an update is done,
-        # the very next invocation runs the new code (how fast a reload is: README, "A day with the harness")
+        # the very next invocation runs the new code (how fast a reload is: docs/daily-loop.md, Watch)
         assert re.fullmatch(r"reloaded +handler/operations\.py +CodeSha256 \S{44} +in \d+\.\d\ds", reloaded), reloaded
         assert api.call(PING) == NEW_PING
         # WHEN a syntax error is saved

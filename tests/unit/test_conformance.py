@@ -1,15 +1,15 @@
-"""The README's conformance matrix is the suite's recorded results, not prose: they must agree."""
+"""The conformance matrix in docs/testing.md is the suite's recorded results, not prose: they must agree."""
 
 import pytest
 
-from tests.conformance import README, RECORDED, TARGETS, Recorder, readme_table, render, session_target
+from tests.conformance import PAGE, RECORDED, TARGETS, Recorder, page_table, render, session_target
 
 pytestmark = pytest.mark.unit
 
 
-def test_readme_table__is_the_recorded_results():
-    # GIVEN the results the suite recorded per target (fixtures/conformance/), THEN the README shows exactly them
-    assert readme_table(README.read_text()) == render(RECORDED), "run: ./harness conformance --readme"
+def test_docs_table__is_the_recorded_results():
+    # GIVEN the results the suite recorded per target (fixtures/conformance/), THEN docs/testing.md shows exactly them
+    assert page_table(PAGE.read_text()) == render(RECORDED), "run: ./harness conformance --docs"
 
 
 def test_recorded_results__belong_to_known_targets_and_cover_the_default():

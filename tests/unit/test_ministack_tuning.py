@@ -35,7 +35,7 @@ def no_fork_server_and_fast_path_given_back(monkeypatch):
 def test_patched_method__still_has_the_windows_we_tune():
     parameters = inspect.signature(ministack_tuned._original_drain).parameters
     assert {"first_line_wait", "idle_confirm", "hard_cap"} <= set(parameters)
-    assert parameters["idle_confirm"].default == 0.005  # MiniStack's own value, which the README quotes
+    assert parameters["idle_confirm"].default == 0.005  # MiniStack's own value, which docs/settings.md quotes
 
 
 def test_install__replaces_the_drain_with_the_tuned_windows():
@@ -51,7 +51,7 @@ def test_install__replaces_the_drain_with_the_tuned_windows():
 def test_install__a_new_function_is_pending_for_the_tuned_moment_only():
     # MiniStack reads its delay by module-level name when it schedules the Pending -> Active flip
     assert "_schedule_state_transition(name, _LAMBDA_STATE_TRANSITION_DELAY)" in inspect.getsource(lambda_svc)
-    assert "\n_LAMBDA_STATE_TRANSITION_DELAY = 0.5\n" in inspect.getsource(lambda_svc)  # its own, as the README says
+    assert "\n_LAMBDA_STATE_TRANSITION_DELAY = 0.5\n" in inspect.getsource(lambda_svc)  # its own (docs/settings.md)
     ministack_tuned.install()
     assert lambda_svc._LAMBDA_STATE_TRANSITION_DELAY == ministack_tuned.PENDING_S
 

@@ -1,5 +1,5 @@
 """tox's envs that do not install the project pin their tools exactly, and as pyproject.toml does where it pins
-them too; every env the README tells you to run exists."""
+them too; every env the README and the docs tell you to run exists."""
 
 import configparser
 import re
@@ -33,11 +33,12 @@ def test_tox_deps__the_same_exact_versions_as_pyproject():
     assert checked >= 1  # lint's ruff
 
 
-def test_every_env_the_readme_names__is_declared_in_tox_ini():
+def test_every_env_the_docs_name__is_declared_in_tox_ini():
     # tox 4 refuses `-e <name>` for a name that tox.ini does not declare (pyXY names aside, which it makes itself)
     tox = configparser.ConfigParser(interpolation=None)
     tox.read(ROOT / "tox.ini")
     declared = {section.removeprefix("testenv:") for section in tox.sections() if section.startswith("testenv:")}
-    named = set(re.findall(r"(?:tox|harness test) -e ([\w-]+)", (ROOT / "README.md").read_text()))
-    assert named - {"py"}, "the README names no env: the pattern no longer matches"
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
+    named = {env for page in pages for env in re.findall(r"(?:tox|harness test) -e ([\w-]+)", page.read_text())}
+    assert named - {"py"}, "the docs name no env: the pattern no longer matches"
     assert sorted(named - declared - {"py"}) == []
