@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from benchmarks.load import Api, BurstResult, burst_creates, lost_writes  # noqa: F401 - the tests' HTTP client
+from benchmarks.load import Api
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
@@ -18,7 +19,7 @@ from harness_cli import lifecycle
 from local_runtime.docker_targets import compose_stack, localstack_container
 from local_runtime.faults.client import FaultApi
 from tests.session_target import plan_session
-from tests.support import Api, api_after_up, wait_for_key, worker_id
+from tests.support import api_after_up, wait_for_key, worker_id
 
 
 @dataclass(frozen=True)

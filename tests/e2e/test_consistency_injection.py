@@ -10,11 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap.report import Progress
 from bootstrap.target import TargetError
 from harness_cli import lifecycle
 from tests.e2e.conftest import extra_stack_settings
-from tests.support import Api, poll
+from tests.support import poll
 
 pytestmark = pytest.mark.e2e
 WINDOW_MS = 1500

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 import requests
 
+from benchmarks.load import Api
 from bootstrap.settings import EMBEDDED, Settings
 from local_runtime.emulators import AVAILABLE
 from local_runtime.processes import owned_processes, pick_port
 from tests.dap import DapClient
-from tests.support import ROOT, Api, poll, run_bootstrap
+from tests.support import ROOT, poll, run_bootstrap
 
 pytestmark = pytest.mark.e2e
 OPERATIONS = ROOT / "handler" / "operations.py"

@@ -10,11 +10,12 @@ import uuid
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap.report import Progress
 from bootstrap.target import TargetError
 from harness_cli import lifecycle
 from local_runtime.faults.rules import AWS_ERRORS
-from tests.support import Api, api_after_up, mark_gap, poll, run_cli
+from tests.support import api_after_up, mark_gap, poll, run_cli
 
 pytestmark = pytest.mark.e2e
 THROTTLING = [code for code, (status, _, _) in AWS_ERRORS.items() if status == 400]

@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from benchmarks.load import Api, burst_creates
 from bootstrap.report import Progress
 from harness_cli import lifecycle
-from tests.support import Api, burst_creates, run_bootstrap
+from tests.support import run_bootstrap
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load import burst_creates
 from bootstrap.settings import EMBEDDED
 from local_runtime.processes import owned_processes
-from tests.support import api_after_up, burst_creates, run_cli
+from tests.support import api_after_up, run_cli
 
 pytestmark = pytest.mark.e2e
 PREWARMED = 3

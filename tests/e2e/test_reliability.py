@@ -8,13 +8,14 @@ import zipfile
 
 import pytest
 
+from benchmarks.load import Api, burst_creates
 from bootstrap import package
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, Settings
 from harness_cli import lifecycle
 from local_runtime import emulators, prewarm
 from local_runtime.processes import is_alive, pick_port, poll_until
-from tests.support import Api, api_after_up, burst_creates, poll
+from tests.support import api_after_up, poll
 
 pytestmark = pytest.mark.e2e
 

@@ -10,11 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap import ready
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
 from harness_cli import lifecycle
-from tests.support import Api, api_after_up
+from tests.support import api_after_up
 
 pytestmark = pytest.mark.unit
 
