@@ -19,7 +19,8 @@ from harness_cli import lifecycle
 from local_runtime.docker_targets import compose_stack, localstack_container
 from local_runtime.faults.client import FaultApi
 from tests.session_target import plan_session
-from tests.support import api_after_up, wait_for_key, worker_id
+from tests.support.polling import api_after_up, wait_for_key
+from tests.support.workers import worker_id
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bootstrap.report import Progress
 from bootstrap.target import TargetError
 from harness_cli import lifecycle
 from tests.e2e.conftest import extra_stack_settings
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.e2e
 WINDOW_MS = 1500

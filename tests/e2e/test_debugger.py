@@ -20,7 +20,9 @@ from bootstrap.settings import EMBEDDED, Settings
 from local_runtime.emulators import AVAILABLE
 from local_runtime.processes import owned_processes, pick_port
 from tests.dap import DapClient
-from tests.support import ROOT, poll, run_bootstrap
+from tests.support.cli import run_bootstrap
+from tests.support.paths import ROOT
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.e2e
 OPERATIONS = ROOT / "handler" / "operations.py"

@@ -10,7 +10,7 @@ from benchmarks.load import Api
 from bootstrap.settings import EMBEDDED
 from harness_cli import lifecycle
 from local_runtime import emulators
-from tests.support import NOT_PREWARMED, cli_env, run_bootstrap
+from tests.support.cli import NOT_PREWARMED, cli_env, run_bootstrap
 
 pytestmark = pytest.mark.e2e
 

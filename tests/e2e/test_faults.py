@@ -15,7 +15,9 @@ from bootstrap.report import Progress
 from bootstrap.target import TargetError
 from harness_cli import lifecycle
 from local_runtime.faults.rules import AWS_ERRORS
-from tests.support import api_after_up, mark_gap, poll, run_cli
+from tests.support.cli import run_cli
+from tests.support.gaps import mark_gap
+from tests.support.polling import api_after_up, poll
 
 pytestmark = pytest.mark.e2e
 THROTTLING = [code for code, (status, _, _) in AWS_ERRORS.items() if status == 400]

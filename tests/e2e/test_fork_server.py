@@ -21,7 +21,7 @@ import pytest
 from bootstrap.clients import Clients
 from bootstrap.settings import EMBEDDED, Settings
 from local_runtime.processes import is_alive, owned_processes
-from tests.support import NOT_PREWARMED, run_bootstrap
+from tests.support.cli import NOT_PREWARMED, run_bootstrap
 
 pytestmark = pytest.mark.e2e
 COUNTER = """

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bootstrap import inventory, ownership
-from tests.support import run_bootstrap, run_cli
+from tests.support.cli import run_bootstrap, run_cli
 
 pytestmark = pytest.mark.e2e
 

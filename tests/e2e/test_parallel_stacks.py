@@ -10,7 +10,7 @@ import pytest
 from benchmarks.load import Api, burst_creates
 from bootstrap.report import Progress
 from harness_cli import lifecycle
-from tests.support import run_bootstrap
+from tests.support.cli import run_bootstrap
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,8 @@ import pytest
 from benchmarks.load import burst_creates
 from bootstrap.settings import EMBEDDED
 from local_runtime.processes import owned_processes
-from tests.support import api_after_up, run_cli
+from tests.support.cli import run_cli
+from tests.support.polling import api_after_up
 
 pytestmark = pytest.mark.e2e
 PREWARMED = 3

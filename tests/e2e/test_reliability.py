@@ -15,7 +15,7 @@ from bootstrap.settings import AWS, EMBEDDED, Settings
 from harness_cli import lifecycle
 from local_runtime import emulators, prewarm
 from local_runtime.processes import is_alive, pick_port, poll_until
-from tests.support import api_after_up, poll
+from tests.support.polling import api_after_up, poll
 
 pytestmark = pytest.mark.e2e
 

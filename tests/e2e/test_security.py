@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from bootstrap import iam
 from local_runtime.processes import clean_environment
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.e2e
 

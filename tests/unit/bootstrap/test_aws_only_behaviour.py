@@ -11,7 +11,9 @@ from benchmarks.load import Api
 from bootstrap import function
 from bootstrap.clients import Clients
 from bootstrap.settings import AWS, ENDPOINT, Settings
-from tests.support import run_bootstrap, script_http, wait_for_key
+from tests.support.botocore_scripting import script_http
+from tests.support.cli import run_bootstrap
+from tests.support.polling import wait_for_key
 
 pytestmark = pytest.mark.unit
 SPEC = function.FunctionSpec("fn", "arn:aws:iam::123456789012:role/r", 128, 10, {"TABLE_NAME": "t"}, {})

@@ -15,7 +15,7 @@ from bootstrap import ready
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
 from harness_cli import lifecycle
-from tests.support import api_after_up
+from tests.support.polling import api_after_up
 
 pytestmark = pytest.mark.unit
 
@@ -96,6 +96,6 @@ class _NoCalls(Api):
 
 
 def test_api_after_up__costs_nothing_on_emulators(monkeypatch):
-    monkeypatch.setattr("tests.support.Api", _NoCalls)
+    monkeypatch.setattr("tests.support.polling.Api", _NoCalls)
     api = api_after_up({"target": "embedded", "api_url": "http://127.0.0.1:9/x", "api_key": "k"})
     assert isinstance(api, _NoCalls)

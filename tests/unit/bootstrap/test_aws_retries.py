@@ -15,7 +15,7 @@ from bootstrap.clients import Clients
 from bootstrap.package import code_sha256
 from bootstrap.report import Outcome
 from bootstrap.settings import AWS, ENDPOINT, Settings
-from tests.support import script_http
+from tests.support.botocore_scripting import script_http
 
 pytestmark = pytest.mark.unit
 UNAVAILABLE = "ContinuousBackupsUnavailableException"

@@ -19,7 +19,7 @@ from bootstrap.iam import TRUST_POLICY
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
 from harness_cli import lifecycle
-from tests.support import FIXTURES
+from tests.support.paths import FIXTURES
 
 pytestmark = pytest.mark.unit
 POLICY = FIXTURES / "deployer-policy.json"

@@ -4,7 +4,7 @@ import pytest
 
 from bootstrap.settings import Settings, SettingsError
 from bootstrap.validation import problems
-from tests.support import run_cli_in_process
+from tests.support.cli import run_cli_in_process
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@
 import pytest
 
 from handler.errors import ApiError
-from tests.support import load_request
+from tests.support.fixtures import load_request
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ConnectionClosedError
 from botocore.stub import Stubber
 
-from tests.support import script_http
+from tests.support.botocore_scripting import script_http
 
 pytestmark = pytest.mark.unit
 EVENT = {

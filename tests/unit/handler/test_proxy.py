@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import REQUEST_NAMES, bad_request_cases, load_request, mark_gap
+from tests.support.fixtures import REQUEST_NAMES, bad_request_cases, load_request
+from tests.support.gaps import mark_gap
 
 pytestmark = pytest.mark.unit
 

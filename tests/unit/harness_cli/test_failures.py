@@ -10,7 +10,7 @@ from botocore.exceptions import WaiterError
 
 from bootstrap import function
 from harness_cli import __main__ as cli
-from tests.support import run_bootstrap, run_cli_in_process
+from tests.support.cli import run_bootstrap, run_cli_in_process
 
 pytestmark = pytest.mark.unit
 ROLE_NOT_READY = "The role defined for the function cannot be assumed by Lambda."

@@ -3,7 +3,7 @@
 import pytest
 
 from local_runtime.faults.launcher import LOCAL_ONLY
-from tests.support import run_cli_in_process
+from tests.support.cli import run_cli_in_process
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from botocore.stub import ANY, Stubber
 
 from bootstrap import package
 from local_runtime import watch
-from tests.support import handler_copy
+from tests.support.paths import handler_copy
 
 pytestmark = pytest.mark.unit
 FUNCTION = "fn"

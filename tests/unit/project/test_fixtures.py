@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tests.support import FIXTURES, REQUEST_NAMES, ROOT
+from tests.support.fixtures import REQUEST_NAMES
+from tests.support.paths import FIXTURES, ROOT
 
 pytestmark = pytest.mark.unit
 

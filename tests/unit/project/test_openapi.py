@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from handler.request import ALLOWED_FIELDS, OPERATIONS, REQUIRED_FIELDS
-from tests.support import FIXTURES, REQUEST_NAMES
+from tests.support.fixtures import REQUEST_NAMES
+from tests.support.paths import FIXTURES
 
 pytestmark = pytest.mark.unit
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from bootstrap.settings import Settings
 from local_runtime.function_runtime import hooks as function_hooks
 from local_runtime.ministack import launcher as ministack
 from local_runtime.ministack import tuned as ministack_tuned
-from tests.support import ROOT
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.unit
 DEFAULTS = Settings()

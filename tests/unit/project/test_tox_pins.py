@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from tests.support import ROOT
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.unit
 

@@ -17,7 +17,7 @@ from local_runtime.faults.client import FaultApi
 from local_runtime.faults.proxy_server import serve
 from local_runtime.faults.rules import AWS_ERRORS, FaultRule, Faults, error_answer
 from local_runtime.faults.stale_reads import StaleReads
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.unit
 KEY = {"id": {"S": "1"}}

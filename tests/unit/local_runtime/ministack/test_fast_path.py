@@ -17,7 +17,7 @@ from ministack.services import iam as iam_svc
 from local_runtime.ministack import fast_path as ministack_fast_path
 from local_runtime.ministack import reused_threads
 from local_runtime.ministack.reused_threads import ReusedThread, threading_with_reused_threads
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.unit
 REUSED = threading_with_reused_threads

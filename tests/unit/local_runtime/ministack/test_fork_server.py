@@ -19,7 +19,7 @@ from local_runtime.function_runtime import startup as function_startup
 from local_runtime.function_runtime.forked_process import ForkedProcess, readable_within
 from local_runtime.ministack import fork_server as ministack_fork_server
 from local_runtime.ministack.fork_server import ForkServer, is_python_worker, reason_to_start_normally
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.unit
 # What the worker reports about the process it runs in; then it exits with the code it reads on stdin.

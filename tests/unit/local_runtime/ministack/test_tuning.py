@@ -13,7 +13,7 @@ from ministack.services import apigateway_v1, dynamodb, lambda_svc
 from local_runtime.ministack import fast_path as ministack_fast_path
 from local_runtime.ministack import launcher as ministack
 from local_runtime.ministack import tuned as ministack_tuned
-from tests.support import ROOT
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from ministack.core import lambda_runtime
 from ministack.services import lambda_svc
 
 from local_runtime.ministack import workers as ministack_workers
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.unit
 KEY = "000000000000:us-east-1:fn:$LATEST"

@@ -1,32 +1,22 @@
-"""What every test shares: the request fixtures, one HTTP helper, and deadline-based polling."""
+"""The command line (``python -m harness_cli``) in this process or in one of its own, and the environment under
+which it finds a stack."""
 
 import contextlib
 import io
-import json
 import os
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from benchmarks.load import Api
+from tests.support.paths import ROOT
+from tests.support.polling import poll
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-REQUEST_NAMES = sorted(path.stem for path in (FIXTURES / "requests").glob("*.json"))
-T = TypeVar("T")
 # The suite's own `up`s start no execution environments ahead (16 cold starts each, seconds of CPU): the tests
 # exercise cold starts as they come. Prewarming itself is tested in tests/e2e/test_prewarm.py.
 NOT_PREWARMED = {"HARNESS_PREWARM": "0"}
-
-
-def worker_id(config: Any) -> str | None:
-    """The pytest-xdist worker this process is (gw0, gw1, ...), or None when not a worker."""
-    return getattr(config, "workerinput", {}).get("workerid")
 
 
 def run_bootstrap(*args: str, env: dict[str, str], timeout: float) -> "subprocess.CompletedProcess[str]":
@@ -144,15 +134,6 @@ class CliProcess:
         self.stop()
 
 
-def handler_copy(folder: Path) -> Path:
-    """A copy of ``handler/`` (its sources only) in ``folder``, to deploy and edit without touching the project's."""
-    copy = folder / "handler"
-    copy.mkdir(parents=True)
-    for source in (ROOT / "handler").glob("*.py"):
-        (copy / source.name).write_bytes(source.read_bytes())
-    return copy
-
-
 def run_cli(settings: Any, *args: str, timeout: float = 240) -> "subprocess.CompletedProcess[str]":
     """``python -m harness_cli`` on a stack's target (``Settings``), with the stack's name and state folder."""
     if settings.target == "aws":  # the caller's own credentials and confirmation
@@ -160,90 +141,3 @@ def run_cli(settings: Any, *args: str, timeout: float = 240) -> "subprocess.Comp
     else:
         env = cli_env(settings)
     return run_bootstrap(*args, env=env, timeout=timeout)
-
-
-def load_request(name: str, **overrides: Any) -> dict[str, Any]:
-    """One of the documents' requests from ``fixtures/requests/<name>.json``, with top-level overrides."""
-    document = json.loads((FIXTURES / "requests" / f"{name}.json").read_text())
-    document.update(overrides)
-    return document
-
-
-def bad_request_cases() -> list[Any]:
-    """``fixtures/bad_requests.json`` as pytest params named by case."""
-    import pytest
-
-    cases = json.loads((FIXTURES / "bad_requests.json").read_text())
-    return [pytest.param(case, id=case["name"]) for case in cases]
-
-
-def mark_gap(request: Any, backend: str, gaps: dict[str, str]) -> None:
-    """Where ``backend`` is known to differ from AWS, expect this test to fail (strictly), naming the gap.
-
-    The test keeps asserting AWS's behaviour: AWS is right, the gap is the emulator's.
-    """
-    import pytest
-
-    if backend in gaps:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{backend} gap: {gaps[backend]}"))
-
-
-def poll(fetch: Callable[[], T], accept: Callable[[T], bool], timeout: float, interval: float = 0.2) -> T:
-    """Call ``fetch`` until ``accept`` holds for its result; raise ``TimeoutError`` (with the last result)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fetch()
-        if accept(result):
-            return result
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"condition not met within {timeout} s; last result: {result!r}")
-        time.sleep(interval)
-
-
-def wait_for_key(api: "Api", timeout: float = 120.0, interval: float = 2.0) -> None:
-    """On AWS a new stack answers 403 (key, usage plan) or 500 (invoke permission, inline policy) for a while;
-    wait, bounded, until the probe ``up`` itself waits for (a one-item list) gets 200."""
-    from bootstrap.ready import PROBE
-
-    try:
-        poll(
-            lambda: api.post(PROBE).status_code, accept=lambda status: status == 200, timeout=timeout, interval=interval
-        )
-    except TimeoutError as error:
-        raise TimeoutError(
-            f"the API did not answer 200 within {timeout} s (IAM or usage plan propagation?): {error}"
-        ) from error
-
-
-def api_after_up(outputs: dict[str, Any]) -> "Api":
-    """The API of a stack a test has just brought up, once it serves: on AWS, waited for as above; on an emulator,
-    at once and without a request."""
-    api = Api(outputs["api_url"], outputs["api_key"])
-    if outputs["target"] == "aws":
-        wait_for_key(api)
-    return api
-
-
-class _RawBody(io.BytesIO):
-    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
-        yield self.getvalue()
-
-
-def script_http(client: Any, operation: str, answers: list[tuple[int, dict[str, str], bytes]]) -> list[int]:
-    """Make ``client`` receive these HTTP answers for ``operation``, in order, instead of sending anything.
-
-    Unlike botocore's Stubber this sits below the retry logic, so the client's own retries are exercised.
-    Returns the list of statuses actually served, which grows as the client consumes them.
-    """
-    from botocore.awsrequest import AWSResponse
-
-    queue, served = list(answers), []
-
-    def answer(request: Any, **_kwargs: Any) -> AWSResponse:
-        status, headers, body = queue.pop(0)
-        served.append(status)
-        return AWSResponse(request.url, status, headers, _RawBody(body))
-
-    service = client.meta.service_model.service_id.hyphenize()
-    client.meta.events.register(f"before-send.{service}.{operation}", answer)
-    return served
