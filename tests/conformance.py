@@ -4,7 +4,7 @@ Every test that asserts an AWS behaviour carries ``@pytest.mark.aws_behaviour("<
 At the end of a session the result of each one on the session's target (passed, a marked gap, failed,
 skipped) is merged into ``.stack/conformance/<target>.json``. ``./harness conformance --record`` keeps
 those results in ``fixtures/conformance/`` and prints the table; ``--docs`` writes it into docs/testing.md,
-where ``tests/unit/test_conformance.py`` fails if it differs from the recorded results.
+where ``tests/unit/project/test_conformance.py`` fails if it differs from the recorded results.
 """
 
 import argparse

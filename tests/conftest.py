@@ -17,7 +17,7 @@ from bootstrap.clients import share_client_classes_process_wide, share_service_m
 from bootstrap.settings import DEFAULT_STACK, EMBEDDED, PROJECT_ROOT, Settings
 from tests.conformance import Recorder, output_dir, session_target
 from tests.coverage_report import subprocess_context
-from tests.support import worker_id
+from tests.support.workers import worker_id
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -4,7 +4,7 @@ Usage: python -m tests.docs_pages            exit 1, naming the page, when a pag
        python -m tests.docs_pages --write    rewrite the generated parts of the pages
 
 Each generated part sits between two markers (``<!-- settings:start -->``, ``<!-- settings:end -->``); the text
-around them is written by hand. ``tests/unit/test_docs_pages.py`` fails when a page differs.
+around them is written by hand. ``tests/unit/project/test_docs_pages.py`` fails when a page differs.
 (The conformance matrix in docs/testing.md has its own generator: ``python -m tests.conformance --docs``.)
 """
 

@@ -1,7 +1,7 @@
 """MiniStack's warm request path without the per-request costs AWS's front end does not have.
 
 Each patch keeps what a client sees (status codes, bodies, headers, logs, IAM decisions, timeouts) as it was;
-``tests/unit/test_ministack_fast_path.py`` fails if an upgrade changes a patched name's shape.
+``tests/unit/local_runtime/ministack/test_fast_path.py`` fails if an upgrade changes a patched name's shape.
 
 - **No new OS thread per invocation** (``reused_threads.py``). ``concurrency.run_reentrant`` starts a thread for
   every Lambda invocation and ``Worker.invoke`` (``ministack/core/lambda_runtime.py``) another to read the answer

@@ -37,7 +37,7 @@ does: one execution environment per function (a concurrent request waits for it 
 second, which would want the same debugger port), no function timeout (a paused invocation is not killed),
 and the code unzipped to one fixed folder, so a debugger's path mapping holds.
 
-Each patched name is checked by ``tests/unit/test_ministack_tuning.py``, which fails if an upgrade moves
+Each patched name is checked by ``tests/unit/local_runtime/ministack/test_tuning.py``, which fails if an upgrade moves
 it. Run as ``python -m local_runtime.ministack.tuned``.
 """
 

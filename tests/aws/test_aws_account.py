@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from bootstrap import partition
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.aws
 

@@ -1,5 +1,7 @@
-"""End-to-end fixtures: one stack per session on the selected target, always taken down if we made it."""
+"""End-to-end fixtures: one stack per session on the selected target, always taken down if we made it; a test that
+needs a capability the target lacks is skipped before any of them (tests/capabilities.py says which and why)."""
 
+import functools
 import io
 import json
 import uuid
@@ -10,15 +12,48 @@ from typing import Any
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
-from bootstrap.target import TargetError
 from harness_cli import lifecycle
 from local_runtime.docker_targets import compose_stack, localstack_container
 from local_runtime.faults.client import FaultApi
+from tests.capabilities import CAPABILITIES, Target, target_of
 from tests.session_target import plan_session
-from tests.support import Api, api_after_up, wait_for_key, worker_id
+from tests.support.polling import api_after_up, wait_for_key
+from tests.support.workers import worker_id
+
+# Fixtures that work only where the target has a capability: a test that uses one must say it needs that (checked
+# when collecting, so a forgotten mark fails on every target, not only on the one that lacks the capability).
+FIXTURE_NEEDS = {"fault_stack": "faults", "emulator_log": "emulator_log"}
+
+
+@functools.cache
+def session_target() -> Target:
+    return target_of(Settings.from_env())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every ``needs`` names declared capabilities, and a test that uses a fixture of ``FIXTURE_NEEDS`` says so."""
+    for item in items:
+        needed = {name for mark in item.iter_markers("needs") for name in mark.args}
+        unknown = needed - CAPABILITIES.keys()
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: needs {sorted(unknown)}; tests/capabilities.py declares no such")
+        fixtures = getattr(item, "fixturenames", ())
+        undeclared = {need for fixture, need in FIXTURE_NEEDS.items() if fixture in fixtures} - needed
+        if undeclared:
+            raise pytest.UsageError(f"{item.nodeid} uses a fixture that needs {sorted(undeclared)}: mark it needs(...)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skips, before any fixture, a test that needs a capability the session's target lacks (tests/capabilities.py)."""
+    needed = [name for mark in item.iter_markers("needs") for name in mark.args]
+    reason = session_target().skip_reason(needed) if needed else None
+    if reason:
+        pytest.skip(reason)
 
 
 @dataclass(frozen=True)
@@ -81,9 +116,8 @@ def outputs(session_stack: SessionStack) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def emulator_log(session_stack: SessionStack) -> Callable[[], str]:
-    """Reads the log of the emulator serving the session (a file, or a container's log)."""
-    if session_stack.read_emulator_log is None:
-        pytest.skip("no emulator log to read: the session targets AWS or an endpoint it did not start")
+    """Reads the log of the emulator serving the session (a file, or a container's log). Its tests need emulator_log."""
+    assert session_stack.read_emulator_log is not None, f"no emulator log on {session_target().description}"
     return session_stack.read_emulator_log
 
 
@@ -158,18 +192,14 @@ def fault_stack_of(settings: Settings, outputs: dict[str, Any]) -> FaultStack:
 
 @pytest.fixture(scope="session")
 def fault_stack(settings: Settings, outputs: dict[str, Any], tmp_path_factory) -> Iterator[FaultStack]:
-    """The session's stack if it was brought up with ``--faults``; else an extra one with them, for the session."""
-    if outputs["target"] == AWS:
-        pytest.skip("faults are injected into local stacks only")
+    """The session's stack if it was brought up with ``--faults``; else an extra one with them, for the session.
+    Its tests need faults, so ``up --faults`` is refused only where the declaration is wrong: that fails."""
     if outputs.get("faults"):
         yield fault_stack_of(settings, outputs)
         return
     extra = extra_stack_settings(settings, outputs, tmp_path_factory.mktemp("faults"), faults=True)
     try:
-        try:
-            yield fault_stack_of(extra, lifecycle.up(extra, Progress(io.StringIO())))
-        except TargetError as error:  # no proxy can reach this emulator's functions: up says why
-            pytest.skip(f"up --faults refused: {error}")
+        yield fault_stack_of(extra, lifecycle.up(extra, Progress(io.StringIO())))
     finally:
         lifecycle.down(extra, Progress(io.StringIO()))
 

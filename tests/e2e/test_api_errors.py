@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from tests.support import bad_request_cases, mark_gap
+from tests.support.fixtures import bad_request_cases
+from tests.support.gaps import mark_gap
 
 pytestmark = pytest.mark.e2e
 

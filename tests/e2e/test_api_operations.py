@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support import REQUEST_NAMES, load_request
+from tests.support.fixtures import REQUEST_NAMES, load_request
 
 pytestmark = pytest.mark.e2e
 

@@ -18,7 +18,7 @@ from bootstrap import usage as usage_module
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import Settings
 from harness_cli import lifecycle
-from tests.support import api_after_up
+from tests.support.polling import api_after_up
 
 pytestmark = pytest.mark.e2e
 

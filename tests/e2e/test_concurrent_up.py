@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap.settings import PROJECT_ROOT
-from tests.support import NOT_PREWARMED, Api
+from tests.support.cli import NOT_PREWARMED
 
 pytestmark = pytest.mark.e2e
 

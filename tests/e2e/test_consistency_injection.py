@@ -10,27 +10,23 @@ from collections.abc import Iterator
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap.report import Progress
-from bootstrap.target import TargetError
 from harness_cli import lifecycle
 from tests.e2e.conftest import extra_stack_settings
-from tests.support import Api, poll
+from tests.support.polling import poll
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.needs("faults")]  # the stale-read window is the fault proxy's
 WINDOW_MS = 1500
 
 
 @pytest.fixture(scope="module")
-def stale_api(settings, outputs, backend, tmp_path_factory) -> Iterator[Api]:
-    """One stack with a stale-read window for the whole module, on the session's emulator."""
-    if backend == "aws":
-        pytest.skip("AWS is eventually consistent already")
+def stale_api(settings, outputs, tmp_path_factory) -> Iterator[Api]:
+    """One stack with a stale-read window for the whole module, on the session's emulator (AWS is eventually
+    consistent already)."""
     stale = extra_stack_settings(settings, outputs, tmp_path_factory.mktemp("stale"), consistency_window_ms=WINDOW_MS)
     try:
-        try:
-            created = lifecycle.up(stale, Progress(io.StringIO()))
-        except TargetError as error:  # no proxy can reach this emulator's functions: up says why
-            pytest.skip(f"up --consistency-window-ms refused: {error}")
+        created = lifecycle.up(stale, Progress(io.StringIO()))
         yield Api(created["api_url"], created["api_key"])
     finally:
         lifecycle.down(stale, Progress(io.StringIO()))

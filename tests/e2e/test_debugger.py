@@ -15,20 +15,17 @@ from typing import Any
 import pytest
 import requests
 
+from benchmarks.load import Api
 from bootstrap.settings import EMBEDDED, Settings
-from local_runtime.emulators import AVAILABLE
 from local_runtime.processes import owned_processes, pick_port
 from tests.dap import DapClient
-from tests.support import ROOT, Api, poll, run_bootstrap
+from tests.support.cli import run_bootstrap
+from tests.support.paths import ROOT
+from tests.support.polling import poll
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.needs("debugger")]
 OPERATIONS = ROOT / "handler" / "operations.py"
 UP_TIMEOUT_S = 600  # LocalStack's first start on a machine builds its virtualenv
-
-
-def _embedded_only(settings: Settings) -> None:
-    if settings.target != EMBEDDED or settings.emulator not in AVAILABLE:
-        pytest.skip(f"the debugger needs the function to run on this machine; the session targets {settings.target}")
 
 
 def _function_processes(state_dir: Path) -> list[int]:
@@ -54,7 +51,6 @@ def _debugpy_in_memory(pid: int) -> bool:
 @pytest.fixture
 def debug_stack(settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A stack of its own brought up with ``up --debug`` on the session's emulator kind; always taken down."""
-    _embedded_only(settings)
     state_dir = tmp_path / "state"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_ENDPOINT", "HARNESS_PORT"))}
     env.update(HARNESS_STATE_DIR=str(state_dir), HARNESS_EMULATOR=settings.emulator, HARNESS_TARGET=EMBEDDED)
@@ -125,7 +121,6 @@ def test_up_debug__a_breakpoint_in_an_operation_stops_the_request_which_then_suc
 
 
 def test_without_debug__the_function_process_loads_nothing_of_debugpy(settings, api):
-    _embedded_only(settings)
     # GIVEN the session's stack, up without --debug, and a request so an execution environment exists
     assert api.call({"operation": "ping"}) == "pong"
     # WHEN its function processes are looked at from outside

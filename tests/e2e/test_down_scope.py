@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from bootstrap.settings import EMBEDDED
+from benchmarks.load import Api
 from harness_cli import lifecycle
 from local_runtime import emulators
-from tests.support import NOT_PREWARMED, Api, cli_env, run_bootstrap
+from tests.support.cli import NOT_PREWARMED, cli_env, run_bootstrap
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +24,8 @@ def _read(api: Api, item_id: str) -> int:
     return api.post({"operation": "read", "payload": {"Key": {"id": item_id}, "ConsistentRead": True}}).status_code
 
 
+@pytest.mark.needs("embedded_emulator")  # the session's emulator is this checkout's, one a down could stop
 def test_down_of_a_stack_that_is_not_up__leaves_this_checkout_s_stack_serving(settings, outputs, api):
-    if settings.target != EMBEDDED:
-        pytest.skip("the session's emulator is not this checkout's to stop (an endpoint or AWS)")
     # GIVEN this checkout's stack, up, with an item in it
     api.call({"operation": "create", "payload": {"Item": {"id": "down-scope-1"}}})
     saved = settings.outputs_path.read_text()

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.e2e
 

@@ -10,11 +10,13 @@ import uuid
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap.report import Progress
-from bootstrap.target import TargetError
 from harness_cli import lifecycle
 from local_runtime.faults.rules import AWS_ERRORS
-from tests.support import Api, api_after_up, mark_gap, poll, run_cli
+from tests.support.cli import run_cli
+from tests.support.gaps import mark_gap
+from tests.support.polling import api_after_up, poll
 
 pytestmark = pytest.mark.e2e
 THROTTLING = [code for code, (status, _, _) in AWS_ERRORS.items() if status == 400]
@@ -30,6 +32,7 @@ def _read(item_id: str) -> dict:
 
 
 @pytest.mark.parametrize("code", THROTTLING)
+@pytest.mark.needs("faults")
 def test_create_throttled_past_the_sdk_s_retries__429_with_retry_after_and_nothing_written(faults, code):
     # GIVEN every PutItem is throttled
     faults.set("PutItem", error=code, probability=1)
@@ -44,6 +47,7 @@ def test_create_throttled_past_the_sdk_s_retries__429_with_retry_after_and_nothi
     assert faults.api.post(_read(item_id)).status_code == 404
 
 
+@pytest.mark.needs("faults")
 def test_update_throttled__429_and_the_old_item_intact(faults):
     item_id = f"fault-{uuid.uuid4()}"
     faults.api.call(_create(item_id, v=1))
@@ -53,6 +57,7 @@ def test_update_throttled__429_and_the_old_item_intact(faults):
     assert faults.api.call(_read(item_id)) == {"Item": {"id": item_id, "v": 1}}
 
 
+@pytest.mark.needs("faults")
 def test_first_call_throttled_only__absorbed_by_the_sdk_s_retry__200(faults):
     # GIVEN the next PutItem only is throttled (--count 1)
     faults.set("PutItem", error="ThrottlingException", count=1)
@@ -64,6 +69,7 @@ def test_first_call_throttled_only__absorbed_by_the_sdk_s_retry__200(faults):
 
 
 @pytest.mark.parametrize("code", UNAVAILABLE)
+@pytest.mark.needs("faults")
 def test_dynamodb_unavailable__503_with_retry_after(faults, code):
     faults.set("GetItem", error=code)
     response = faults.api.post(_read("anything"))
@@ -72,6 +78,7 @@ def test_dynamodb_unavailable__503_with_retry_after(faults, code):
     assert response.json()["error"]["code"] == "ServiceUnavailable"
 
 
+@pytest.mark.needs("faults")
 def test_all_operations__every_one_fails_and_clear_restores_normal_answers(faults):
     item_id = f"fault-{uuid.uuid4()}"
     faults.set("all", error="InternalServerError")
@@ -82,6 +89,7 @@ def test_all_operations__every_one_fails_and_clear_restores_normal_answers(fault
     assert faults.api.call(_read(item_id)) == {"Item": {"id": item_id}}
 
 
+@pytest.mark.needs("faults")
 def test_dropped_connection__503_after_the_sdk_s_retries_and_nothing_written(faults):
     faults.set("PutItem", drop=True)
     item_id = f"fault-{uuid.uuid4()}"
@@ -92,6 +100,7 @@ def test_dropped_connection__503_after_the_sdk_s_retries_and_nothing_written(fau
     assert faults.api.post(_read(item_id)).status_code == 404
 
 
+@pytest.mark.needs("faults")
 def test_latency_within_the_timeout__200_late(faults):
     faults.set("GetItem", latency_ms=500)
     started = time.monotonic()
@@ -102,13 +111,11 @@ def test_latency_within_the_timeout__200_late(faults):
 @pytest.mark.aws_behaviour(
     "a DynamoDB call slower than the function's timeout", "502 `Internal server error` (API Gateway)"
 )
+@pytest.mark.needs("faults")
 def test_latency_beyond_the_function_s_timeout__502_then_normal_once_cleared(stack_factory):
     # GIVEN a stack whose function times out after 2 s, with the fault proxy in its path
     settings = stack_factory(timeout_s=2, faults=True)
-    try:
-        outputs = lifecycle.up(settings, Progress(io.StringIO()))
-    except TargetError as error:
-        pytest.skip(f"up --faults refused: {error}")
+    outputs = lifecycle.up(settings, Progress(io.StringIO()))
     api = api_after_up(outputs)
     fault_api = run_cli(settings, "faults", "set", "--operation", "GetItem", "--latency-ms", "5000")
     assert fault_api.returncode == 0, fault_api.stderr
@@ -120,6 +127,7 @@ def test_latency_beyond_the_function_s_timeout__502_then_normal_once_cleared(sta
     poll(lambda: api.post(_read("anything")).status_code, accept=lambda status: status == 404, timeout=30)
 
 
+@pytest.mark.needs("faults")
 def test_cli__set_list_clear_drive_the_stack_s_answers(fault_stack):
     # GIVEN the stack's faults are set from the command line
     item_id = f"fault-{uuid.uuid4()}"
@@ -154,16 +162,14 @@ INTEGRATION_GAPS: dict[str, str] = {}
 @pytest.mark.aws_behaviour(
     "a DynamoDB call that keeps the API waiting beyond 29 s", "504 `Endpoint request timed out` (API Gateway)"
 )
+@pytest.mark.needs("faults")
 def test_latency_beyond_api_gateway_s_29_s__504(stack_factory, backend, request, clients):
     mark_gap(request, backend, INTEGRATION_GAPS)
     # GIVEN a function allowed 40 s, whose GetItem takes 5 s, behind an integration that waits 3 s: AWS lets an
     # integration set timeoutInMillis (50-29000; 29 s is the default both emulators use without it, unit-tested),
     # so the 504 is proven in 3 s instead of 29
     settings = stack_factory(timeout_s=40, faults=True)
-    try:
-        outputs = lifecycle.up(settings, Progress(io.StringIO()))
-    except TargetError as error:
-        pytest.skip(f"up --faults refused: {error}")
+    outputs = lifecycle.up(settings, Progress(io.StringIO()))
     apigw, api_id = clients("apigateway"), outputs["rest_api_id"]
     resource = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] != "/")
     patch = [{"op": "replace", "path": "/timeoutInMillis", "value": "3000"}]

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 from bootstrap.clients import Clients
-from bootstrap.settings import EMBEDDED, Settings
+from bootstrap.settings import EMBEDDED
 from local_runtime.processes import is_alive, owned_processes
-from tests.support import NOT_PREWARMED, run_bootstrap
+from tests.support.cli import NOT_PREWARMED, run_bootstrap
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.needs("ministack_fork_server")]
 COUNTER = """
 import os, time
 INVOCATIONS = 0
@@ -73,9 +73,7 @@ def test_the_projects_function__is_forked_too(settings, own_stack):
 
 
 @pytest.fixture(scope="module")  # one emulator for the module's tests: each start and stop costs ~2 s of CPU
-def own_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if settings.target != EMBEDDED or settings.emulator != "ministack":
-        pytest.skip(f"the fork server is MiniStack's; the session targets {settings.target} {settings.emulator}")
+def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     state_dir = tmp_path_factory.mktemp("fork-server") / "state"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_ENDPOINT", "HARNESS_PORT"))}
     env.update(NOT_PREWARMED, HARNESS_STATE_DIR=str(state_dir), HARNESS_EMULATOR="ministack", HARNESS_TARGET=EMBEDDED)

@@ -8,11 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from benchmarks.load import Api
 from bootstrap import package
 from bootstrap.function import WAITER
 from bootstrap.report import Progress
 from harness_cli import lifecycle
-from tests.support import Api, api_after_up, handler_copy, poll
+from tests.support.paths import handler_copy
+from tests.support.polling import api_after_up, poll
 
 pytestmark = pytest.mark.e2e
 SLOW_ECHO = '''

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from tests.support import CliProcess, cli_env, poll, run_bootstrap
+from tests.support.cli import CliProcess, cli_env, run_bootstrap
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.e2e
 LOGS_ARRIVE_S = 60.0  # CloudWatch Logs ingests asynchronously (seconds on AWS)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bootstrap import inventory, ownership
-from tests.support import run_bootstrap, run_cli
+from tests.support.cli import run_bootstrap, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -59,9 +59,8 @@ def _everything(clients) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.needs("emulator")  # to point AWS_ENDPOINT_URL at
 def test_target_aws__with_aws_endpoint_url_set__creates_nothing_on_that_emulator(outputs, clients, tmp_path):
-    if outputs["endpoint_url"] is None:
-        pytest.skip("this session targets real AWS; the check needs an emulator to point AWS_ENDPOINT_URL at")
     # GIVEN AWS_ENDPOINT_URL pointing at the running emulator, dummy credentials, no real AWS config, and every
     # HTTPS request sent to a closed loopback port (so nothing can ever reach AWS from this test)
     empty = tmp_path / "empty"

@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from benchmarks.load import Api, burst_creates
 from bootstrap.report import Progress
 from harness_cli import lifecycle
-from tests.support import Api, burst_creates, run_bootstrap
+from tests.support.cli import run_bootstrap
 
 pytestmark = pytest.mark.e2e
 
@@ -46,9 +47,8 @@ def test_two_stacks_under_concurrent_load__never_see_each_other(api, outputs, se
     assert foreign.json()["error"]["message"] == f"this API serves only table '{outputs['table_name']}'"
 
 
-def test_status__lists_every_stack_on_the_emulator(settings, outputs, second_stack):
-    if outputs["target"] != "embedded":
-        pytest.skip("status of the embedded target reads this checkout's state folder; the session is elsewhere")
+@pytest.mark.needs("embedded_emulator")  # status of the embedded target reads this checkout's state folder
+def test_status__lists_every_stack_on_the_emulator(settings, second_stack):
     extra, _, _ = second_stack
     env = {**os.environ, "HARNESS_STATE_DIR": str(settings.state_dir), "HARNESS_STACK": settings.stack_name}
     result = run_bootstrap("status", env=env, timeout=60)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load import burst_creates
 from bootstrap.settings import EMBEDDED
 from local_runtime.processes import owned_processes
-from tests.support import api_after_up, burst_creates, run_cli
+from tests.support.cli import run_cli
+from tests.support.polling import api_after_up
 
 pytestmark = pytest.mark.e2e
 PREWARMED = 3
@@ -29,11 +31,10 @@ def _environments(record_path: Path, function_name: str) -> set[int]:
     return found
 
 
+@pytest.mark.needs("emulator")  # prewarming is for local targets (AWS has provisioned concurrency)
 def test_up_prewarm__starts_that_many_environments_then_serves_a_burst_of_as_many_clients_on_them(
     settings, stack_factory, outputs
 ):
-    if outputs["target"] == "aws":
-        pytest.skip("prewarming is for local targets (AWS has provisioned concurrency)")
     extra = stack_factory()
     # WHEN up runs with --prewarm 3
     result = run_cli(extra, "up", "--prewarm", str(PREWARMED))

@@ -8,13 +8,14 @@ import zipfile
 
 import pytest
 
+from benchmarks.load import Api, burst_creates
 from bootstrap import package
 from bootstrap.report import Progress
-from bootstrap.settings import AWS, EMBEDDED, Settings
+from bootstrap.settings import AWS, Settings
 from harness_cli import lifecycle
 from local_runtime import emulators, prewarm
 from local_runtime.processes import is_alive, pick_port, poll_until
-from tests.support import Api, api_after_up, burst_creates, poll
+from tests.support.polling import api_after_up, poll
 
 pytestmark = pytest.mark.e2e
 
@@ -104,9 +105,8 @@ def test_function_crash_mid_request__502_then_the_next_request_succeeds(stack_fa
     assert crashed.json() == {"message": "Internal server error"}
 
 
+@pytest.mark.needs("embedded_emulator")  # starts, kills and restarts an embedded emulator of its own
 def test_emulator_killed__up_restores_the_stack_and_says_data_is_gone(settings, tmp_path):
-    if settings.target != EMBEDDED:
-        pytest.skip("restarts the embedded emulator; this session targets an endpoint or AWS")
     own = Settings(emulator=settings.emulator, stack_name="restart", state_dir=tmp_path / "state", port=pick_port(4700))
     try:
         outputs = lifecycle.up(own, Progress(io.StringIO()))

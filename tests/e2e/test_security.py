@@ -8,16 +8,15 @@ from botocore.exceptions import ClientError
 
 from bootstrap import iam
 from local_runtime.processes import clean_environment
-from tests.support import poll
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def role_session(clients, outputs, backend):
-    """A DynamoDB client acting as the function's own role (the credentials Lambda gives the handler)."""
-    if backend == "aws":
-        pytest.skip("on AWS the IAM policy simulator checks this (tests/aws)")
+def role_session(clients, outputs):
+    """A DynamoDB client acting as the function's own role (the credentials Lambda gives the handler). Emulators
+    let the caller assume it; on AWS the IAM policy simulator checks the role instead (tests/aws)."""
     sts = clients("sts")
     credentials = sts.assume_role(RoleArn=outputs["role_arn"], RoleSessionName="least-privilege-probe")["Credentials"]
     return clients(
@@ -42,6 +41,7 @@ def other_table(clients):
     dynamodb.delete_table(TableName=name)
 
 
+@pytest.mark.needs("emulator")
 def test_role__uses_its_own_table(role_session, outputs):
     role_session.put_item(TableName=outputs["table_name"], Item={"id": {"S": f"role-{uuid.uuid4()}"}})
 
@@ -64,9 +64,8 @@ def test_role__uses_its_own_table(role_session, outputs):
     ],
 )
 @pytest.mark.aws_behaviour("the function's role on another table, `DeleteTable`, `Query`", "`AccessDeniedException`")
-def test_role__is_denied_everything_else(role_session, outputs, other_table, call, settings):
-    if not settings.enforce_iam:
-        pytest.skip("HARNESS_ENFORCE_IAM=0: the emulator does not evaluate IAM policies")
+@pytest.mark.needs("emulator", "iam_enforced")
+def test_role__is_denied_everything_else(role_session, outputs, other_table, call):
     with pytest.raises(ClientError) as denied:
         call(role_session, outputs["table_name"], other_table)
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
@@ -100,6 +99,7 @@ def test_disabled_api_key__403(clients, outputs, api, backend):
     poll(lambda: api.post({"operation": "ping"}).status_code, accept=lambda s: s == 200, timeout=settle_s, interval=0.5)
 
 
+@pytest.mark.needs("emulator_log")
 def test_no_secret_in_logs(api, outputs, emulator_log):
     marker = f"secret-probe-{uuid.uuid4()}"
     api.call({"operation": "create", "payload": {"Item": {"id": marker}}})

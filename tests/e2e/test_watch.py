@@ -11,7 +11,9 @@ import pytest
 from bootstrap.report import Progress
 from harness_cli import lifecycle
 from local_runtime.processes import is_alive
-from tests.support import CliProcess, api_after_up, cli_env, handler_copy
+from tests.support.cli import CliProcess, cli_env
+from tests.support.paths import handler_copy
+from tests.support.polling import api_after_up
 
 pytestmark = pytest.mark.e2e
 PING = {"operation": "ping"}
