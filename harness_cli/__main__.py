@@ -1,4 +1,4 @@
-"""``python -m harness_cli COMMAND``: the command line behind ``./harness`` (each command's ``--help`` lists its options)."""
+"""``python -m harness_cli COMMAND``: the command line behind ``./harness`` (``COMMAND --help`` lists its options)."""
 
 import argparse
 import importlib
