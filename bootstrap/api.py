@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
 from bootstrap.report import Outcome
 
 RESOURCE_PATH = "DynamoDBManager"
@@ -114,13 +114,7 @@ def ensure_invoke_permission(lambda_client: Any, function_name: str, source_arn:
 
 
 def delete_rest_api(apigw: Any, api_id: str) -> tuple[None, Outcome]:
-    try:
-        apigw.delete_rest_api(restApiId=api_id)
-    except ClientError as error:
-        if is_code(error, "NotFoundException"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+    return delete_or_absent(lambda: apigw.delete_rest_api(restApiId=api_id), "NotFoundException")
 
 
 def tags_arn(partition: str, region: str, collection: str, item_id: str) -> str:

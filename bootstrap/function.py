@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
 from bootstrap.package import code_sha256
 from bootstrap.report import Outcome
 
@@ -121,13 +121,7 @@ def _wait_updated(lambda_client: Any, name: str) -> None:
 
 
 def delete_function(lambda_client: Any, name: str) -> tuple[None, Outcome]:
-    try:
-        lambda_client.delete_function(FunctionName=name)
-    except ClientError as error:
-        if is_code(error, "ResourceNotFoundException"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+    return delete_or_absent(lambda: lambda_client.delete_function(FunctionName=name), "ResourceNotFoundException")
 
 
 def read_tags(lambda_client: Any, name: str) -> dict[str, str] | None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
 from bootstrap.report import Outcome
 
 # Exactly the calls handler/operations.py makes (the documents also granted Query, which it never uses).
@@ -77,17 +77,15 @@ def read_inline_policy(iam: Any, role_name: str, policy_name: str) -> dict[str, 
 
 def delete_role(iam: Any, role_name: str) -> tuple[None, Outcome]:
     """Remove the role's policies, then the role."""
-    try:
+
+    def policies_then_role() -> None:
         for policy_name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
             iam.delete_role_policy(RoleName=role_name, PolicyName=policy_name)
         for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
             iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
         iam.delete_role(RoleName=role_name)
-    except ClientError as error:
-        if is_code(error, "NoSuchEntity"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+
+    return delete_or_absent(policies_then_role, "NoSuchEntity")
 
 
 def read_tags(iam: Any, role_name: str) -> dict[str, str] | None:

@@ -4,7 +4,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
 from bootstrap.report import Outcome
 
 LOG_RETENTION_DAYS = 14
@@ -41,13 +41,8 @@ def ensure_log_group(logs: Any, function_name: str, tags: dict[str, str]) -> tup
 
 
 def delete_log_group(logs: Any, function_name: str) -> tuple[None, Outcome]:
-    try:
-        logs.delete_log_group(logGroupName=log_group_name(function_name))
-    except ClientError as error:
-        if is_code(error, "ResourceNotFoundException"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+    name = log_group_name(function_name)
+    return delete_or_absent(lambda: logs.delete_log_group(logGroupName=name), "ResourceNotFoundException")
 
 
 def _arn(group: dict[str, Any]) -> str:

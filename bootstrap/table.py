@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, error_code, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, error_code, is_code
 from bootstrap.report import Outcome
 from bootstrap.retry import retry_on_codes
 
@@ -87,17 +87,17 @@ def delete_table(dynamodb: Any, name: str) -> tuple[None, Outcome]:
     """Delete the table and wait until it is gone. One already DELETING (an interrupted ``down``) is awaited;
     one still CREATING or UPDATING is awaited ACTIVE first, as DynamoDB refuses to delete it until then."""
     try:
-        dynamodb.delete_table(TableName=name)
+        _, outcome = delete_or_absent(lambda: dynamodb.delete_table(TableName=name), "ResourceNotFoundException")
     except ClientError as error:
-        if is_code(error, "ResourceNotFoundException"):
-            return None, Outcome.ABSENT
         if not is_code(error, "ResourceInUseException"):
             raise
         if _status(dynamodb, name) not in ("DELETING", None):
             dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=WAITER)
             dynamodb.delete_table(TableName=name)
-    dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=WAITER)
-    return None, Outcome.DELETED
+        outcome = Outcome.DELETED
+    if outcome is Outcome.DELETED:
+        dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=WAITER)
+    return None, outcome
 
 
 def _status(dynamodb: Any, name: str) -> str | None:

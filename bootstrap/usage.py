@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bootstrap.api import Throttle, oldest_first, paginate
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent
 from bootstrap.report import Outcome
 from bootstrap.retry import retry_on_codes
 
@@ -97,7 +97,8 @@ def delete_usage_plan(apigw: Any, plan: dict[str, Any], sleep=time.sleep) -> tup
     """Detach the plan from its stages (AWS refuses to delete it otherwise), then delete it, retrying (bounded)
     while AWS still counts the stages just detached."""
     stages = [f"{s['apiId']}:{s['stage']}" for s in plan.get("apiStages", [])]
-    try:
+
+    def detach_then_delete() -> None:
         if stages:
             patch = [{"op": "remove", "path": "/apiStages", "value": stage} for stage in stages]
             apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=patch)
@@ -108,18 +109,9 @@ def delete_usage_plan(apigw: Any, plan: dict[str, Any], sleep=time.sleep) -> tup
             PLAN_DELETE_TIMEOUT_S,
             sleep=sleep,
         )
-    except ClientError as error:
-        if is_code(error, "NotFoundException"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+
+    return delete_or_absent(detach_then_delete, "NotFoundException")
 
 
 def delete_api_key(apigw: Any, key_id: str) -> tuple[None, Outcome]:
-    try:
-        apigw.delete_api_key(apiKey=key_id)
-    except ClientError as error:
-        if is_code(error, "NotFoundException"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+    return delete_or_absent(lambda: apigw.delete_api_key(apiKey=key_id), "NotFoundException")
