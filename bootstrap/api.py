@@ -2,12 +2,14 @@
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from botocore.exceptions import ClientError
 
 from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
+from bootstrap.client_types import APIGatewayClient, LambdaClient
 from bootstrap.report import Outcome
 
 RESOURCE_PATH = "DynamoDBManager"
@@ -29,12 +31,12 @@ def oldest_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: (str(item.get("createdDate", "")), item["id"]))
 
 
-def find_rest_apis(apigw: Any, name: str) -> list[dict[str, Any]]:
+def find_rest_apis(apigw: APIGatewayClient, name: str) -> list[dict[str, Any]]:
     """Every REST API with this name, oldest first: a CreateRestApi retried after a timeout can make two."""
     return oldest_first([api for api in paginate(apigw, "get_rest_apis", "items") if api["name"] == name])
 
 
-def ensure_rest_api(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[str, Any], Outcome]:
+def ensure_rest_api(apigw: APIGatewayClient, name: str, tags: dict[str, str]) -> tuple[Mapping[str, Any], Outcome]:
     """The oldest REST API with this name, or a new one."""
     found = find_rest_apis(apigw, name)
     if found:
@@ -48,7 +50,7 @@ def ensure_rest_api(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[s
     return api, Outcome.CREATED
 
 
-def ensure_resource(apigw: Any, api_id: str) -> tuple[dict[str, Any], Outcome]:
+def ensure_resource(apigw: APIGatewayClient, api_id: str) -> tuple[Mapping[str, Any], Outcome]:
     resources = paginate(apigw, "get_resources", "items", restApiId=api_id)
     existing = next((r for r in resources if r.get("path") == f"/{RESOURCE_PATH}"), None)
     if existing is not None:
@@ -64,9 +66,17 @@ def method_fingerprint(uri: str) -> str:
     return hashlib.sha256(json.dumps(method, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def ensure_method(apigw: Any, api_id: str, resource_id: str, uri: str) -> tuple[None, Outcome]:
+class _MethodIds(TypedDict):
+    """What names the method in each call about it."""
+
+    restApiId: str
+    resourceId: str
+    httpMethod: str
+
+
+def ensure_method(apigw: APIGatewayClient, api_id: str, resource_id: str, uri: str) -> tuple[None, Outcome]:
     """POST requiring an API key, proxied to the function. The stage serves a change only once deployed."""
-    ids = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": METHOD}
+    ids: _MethodIds = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": METHOD}
     outcome = Outcome.UNCHANGED
     try:
         method = apigw.get_method(**ids)
@@ -85,7 +95,7 @@ def ensure_method(apigw: Any, api_id: str, resource_id: str, uri: str) -> tuple[
     return None, outcome
 
 
-def ensure_invoke_permission(lambda_client: Any, function_name: str, source_arn: str) -> tuple[None, Outcome]:
+def ensure_invoke_permission(lambda_client: LambdaClient, function_name: str, source_arn: str) -> tuple[None, Outcome]:
     """Let this API (and only this API's POST DynamoDBManager) invoke the function."""
     statement_id = "apigateway-invoke-" + source_arn.split(":")[-1].split("/")[0]
     try:
@@ -113,7 +123,7 @@ def ensure_invoke_permission(lambda_client: Any, function_name: str, source_arn:
     return None, Outcome.CREATED
 
 
-def delete_rest_api(apigw: Any, api_id: str) -> tuple[None, Outcome]:
+def delete_rest_api(apigw: APIGatewayClient, api_id: str) -> tuple[None, Outcome]:
     return delete_or_absent(lambda: apigw.delete_rest_api(restApiId=api_id), "NotFoundException")
 
 
@@ -122,7 +132,7 @@ def tags_arn(partition: str, region: str, collection: str, item_id: str) -> str:
     return f"arn:{partition}:apigateway:{region}::/{collection}/{item_id}"
 
 
-def item_tags(apigw: Any, arn: str, item: dict[str, Any]) -> dict[str, str]:
+def item_tags(apigw: APIGatewayClient, arn: str, item: dict[str, Any]) -> dict[str, str]:
     """An API Gateway resource's tags: its own ``tags`` field, plus GetTags.
 
     On AWS the two agree. MiniStack and LocalStack keep the tags added later by TagResource apart,

@@ -1,24 +1,26 @@
 """The DynamoDB table: partition key ``id`` (string), on-demand, point-in-time recovery, tags."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from bootstrap.aws_errors import created_meanwhile, delete_or_absent, error_code, is_code
+from bootstrap.client_types import DynamoDBClient, WaiterConfigTypeDef
 from bootstrap.report import Outcome
 from bootstrap.retry import retry_on_codes
 
 # Emulators settle in milliseconds; AWS in seconds. A short delay costs AWS only a few extra polls.
-WAITER = {"Delay": 0.2, "MaxAttempts": 600}
+# A float delay: botocore sleeps it as given (the stubs' int is the API model's).
+WAITER: WaiterConfigTypeDef = {"Delay": 0.2, "MaxAttempts": 600}  # type: ignore[typeddict-item]
 # Right after CreateTable, AWS often refuses PITR (ContinuousBackupsUnavailableException) for a while.
 PITR_TIMEOUT_S = 120.0
 
 
 def ensure_table(
-    dynamodb: Any, name: str, tags: dict[str, str], sleep: Callable[[float], None] = time.sleep
-) -> tuple[dict[str, Any], Outcome]:
+    dynamodb: DynamoDBClient, name: str, tags: dict[str, str], sleep: Callable[[float], None] = time.sleep
+) -> tuple[Mapping[str, Any], Outcome]:
     """Describe the table; create it only if DynamoDB says it does not exist; PITR on. Returns its description."""
     try:
         table = dynamodb.describe_table(TableName=name)["Table"]
@@ -48,12 +50,12 @@ def ensure_table(
     return table, outcome
 
 
-def _pitr_status(dynamodb: Any, name: str) -> str | None:
+def _pitr_status(dynamodb: DynamoDBClient, name: str) -> str | None:
     backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
     return backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
 
 
-def _ensure_point_in_time_recovery(dynamodb: Any, name: str, sleep: Callable[[float], None]) -> bool:
+def _ensure_point_in_time_recovery(dynamodb: DynamoDBClient, name: str, sleep: Callable[[float], None]) -> bool:
     """Turn PITR on where the target supports it, and read it back as ENABLED. Returns whether anything changed.
 
     A new table's continuous backups are unavailable for a while on AWS: the update is retried (bounded), then
@@ -66,10 +68,11 @@ def _ensure_point_in_time_recovery(dynamodb: Any, name: str, sleep: Callable[[fl
         if error_code(error) in ("UnknownOperationException", "NotImplemented", "InvalidAction"):
             return False
         raise
-    spec = {"PointInTimeRecoveryEnabled": True}
     what = f"point-in-time recovery of table {name}"
     retry_on_codes(
-        lambda: dynamodb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=spec),
+        lambda: dynamodb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        ),
         ("ContinuousBackupsUnavailableException",),
         what,
         PITR_TIMEOUT_S,
@@ -83,7 +86,7 @@ def _ensure_point_in_time_recovery(dynamodb: Any, name: str, sleep: Callable[[fl
     return True
 
 
-def delete_table(dynamodb: Any, name: str) -> tuple[None, Outcome]:
+def delete_table(dynamodb: DynamoDBClient, name: str) -> tuple[None, Outcome]:
     """Delete the table and wait until it is gone. One already DELETING (an interrupted ``down``) is awaited;
     one still CREATING or UPDATING is awaited ACTIVE first, as DynamoDB refuses to delete it until then."""
     try:
@@ -100,7 +103,7 @@ def delete_table(dynamodb: Any, name: str) -> tuple[None, Outcome]:
     return None, outcome
 
 
-def _status(dynamodb: Any, name: str) -> str | None:
+def _status(dynamodb: DynamoDBClient, name: str) -> str | None:
     try:
         return dynamodb.describe_table(TableName=name)["Table"]["TableStatus"]
     except ClientError as error:
@@ -109,7 +112,7 @@ def _status(dynamodb: Any, name: str) -> str | None:
         raise
 
 
-def read_tags(dynamodb: Any, name: str) -> dict[str, str] | None:
+def read_tags(dynamodb: DynamoDBClient, name: str) -> dict[str, str] | None:
     """The table's tags (ListTagsOfResource), or None if there is no such table."""
     try:
         arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
@@ -131,6 +134,6 @@ def read_tags(dynamodb: Any, name: str) -> dict[str, str] | None:
             return tags
 
 
-def tag_table(dynamodb: Any, name: str, tags: dict[str, str]) -> None:
+def tag_table(dynamodb: DynamoDBClient, name: str, tags: dict[str, str]) -> None:
     arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
     dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": key, "Value": value} for key, value in tags.items()])
