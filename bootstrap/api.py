@@ -2,19 +2,21 @@
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
+from bootstrap.client_types import APIGatewayClient, LambdaClient, WaiterConfigTypeDef
 from bootstrap.report import Outcome
 
 RESOURCE_PATH = "DynamoDBManager"
 METHOD = "POST"
 # AddPermission meets an update in progress (ResourceConflictException): wait for it, then try again, this often.
 PERMISSION_ATTEMPTS = 5
-WAITER = {"Delay": 0.2, "MaxAttempts": 600}
+WAITER: WaiterConfigTypeDef = {"Delay": 0.2, "MaxAttempts": 600}  # type: ignore[typeddict-item]
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,12 @@ def oldest_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: (str(item.get("createdDate", "")), item["id"]))
 
 
-def find_rest_apis(apigw: Any, name: str) -> list[dict[str, Any]]:
+def find_rest_apis(apigw: APIGatewayClient, name: str) -> list[dict[str, Any]]:
     """Every REST API with this name, oldest first: a CreateRestApi retried after a timeout can make two."""
     return oldest_first([api for api in paginate(apigw, "get_rest_apis", "items") if api["name"] == name])
 
 
-def ensure_rest_api(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[str, Any], Outcome]:
+def ensure_rest_api(apigw: APIGatewayClient, name: str, tags: dict[str, str]) -> tuple[Mapping[str, Any], Outcome]:
     """The oldest REST API with this name, or a new one."""
     found = find_rest_apis(apigw, name)
     if found:
@@ -51,22 +53,24 @@ def ensure_rest_api(apigw: Any, name: str, tags: dict[str, str]) -> tuple[dict[s
     return api, Outcome.CREATED
 
 
-def _resource(apigw: Any, api_id: str, path: str) -> dict[str, Any] | None:
+def _resource(apigw: APIGatewayClient, api_id: str, path: str) -> dict[str, Any] | None:
     return next((r for r in _resources(apigw, api_id) if r.get("path") == path), None)
 
 
-def _resources(apigw: Any, api_id: str) -> list[dict[str, Any]]:
+def _resources(apigw: APIGatewayClient, api_id: str) -> list[dict[str, Any]]:
     return paginate(apigw, "get_resources", "items", restApiId=api_id)
 
 
-def ensure_resource(apigw: Any, api_id: str) -> tuple[dict[str, Any], Outcome]:
+def ensure_resource(apigw: APIGatewayClient, api_id: str) -> tuple[Mapping[str, Any], Outcome]:
     resources = _resources(apigw, api_id)
     existing = next((r for r in resources if r.get("path") == f"/{RESOURCE_PATH}"), None)
     if existing is not None:
         return existing, Outcome.UNCHANGED
     root = next(r for r in resources if r.get("path") == "/")
     try:
-        created: dict[str, Any] = apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart=RESOURCE_PATH)
+        created: Mapping[str, Any] = apigw.create_resource(
+            restApiId=api_id, parentId=root["id"], pathPart=RESOURCE_PATH
+        )
     except ClientError as error:
         # A CreateResource that botocore retried after a read timeout may have succeeded the first time: the
         # retry then meets the resource it made (ConflictException). Read it back rather than fail.
@@ -84,12 +88,20 @@ def method_fingerprint(uri: str) -> str:
     return hashlib.sha256(json.dumps(method, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def ensure_method(apigw: Any, api_id: str, resource_id: str, uri: str) -> tuple[None, Outcome]:
+class _MethodIds(TypedDict):
+    """What names the method in each call about it."""
+
+    restApiId: str
+    resourceId: str
+    httpMethod: str
+
+
+def ensure_method(apigw: APIGatewayClient, api_id: str, resource_id: str, uri: str) -> tuple[None, Outcome]:
     """POST requiring an API key, proxied to the function. The stage serves a change only once deployed."""
-    ids = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": METHOD}
+    ids: _MethodIds = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": METHOD}
     outcome = Outcome.UNCHANGED
     try:
-        method = apigw.get_method(**ids)
+        method: Mapping[str, Any] = apigw.get_method(**ids)
     except ClientError as error:
         if not is_code(error, "NotFoundException"):
             raise
@@ -105,10 +117,10 @@ def ensure_method(apigw: Any, api_id: str, resource_id: str, uri: str) -> tuple[
     return None, outcome
 
 
-def _put_method(apigw: Any, ids: dict[str, str]) -> dict[str, Any]:
+def _put_method(apigw: APIGatewayClient, ids: _MethodIds) -> Mapping[str, Any]:
     """PutMethod; a retried one that meets the method its first attempt made (ConflictException) reads it back."""
     try:
-        method: dict[str, Any] = apigw.put_method(**ids, authorizationType="NONE", apiKeyRequired=True)
+        method: Mapping[str, Any] = apigw.put_method(**ids, authorizationType="NONE", apiKeyRequired=True)
     except ClientError as error:
         if not is_code(error, "ConflictException"):
             raise
@@ -116,7 +128,7 @@ def _put_method(apigw: Any, ids: dict[str, str]) -> dict[str, Any]:
     return method
 
 
-def _policy(lambda_client: Any, function_name: str) -> str:
+def _policy(lambda_client: LambdaClient, function_name: str) -> str:
     try:
         policy: str = lambda_client.get_policy(FunctionName=function_name)["Policy"]
     except ClientError as error:
@@ -127,7 +139,7 @@ def _policy(lambda_client: Any, function_name: str) -> str:
 
 
 def ensure_invoke_permission(
-    lambda_client: Any, function_name: str, source_arn: str, attempts: int = PERMISSION_ATTEMPTS
+    lambda_client: LambdaClient, function_name: str, source_arn: str, attempts: int = PERMISSION_ATTEMPTS
 ) -> tuple[None, Outcome]:
     """Let this API (and only this API's POST DynamoDBManager) invoke the function."""
     statement_id = "apigateway-invoke-" + source_arn.split(":")[-1].split("/")[0]
@@ -161,14 +173,8 @@ def ensure_invoke_permission(
     )
 
 
-def delete_rest_api(apigw: Any, api_id: str) -> tuple[None, Outcome]:
-    try:
-        apigw.delete_rest_api(restApiId=api_id)
-    except ClientError as error:
-        if is_code(error, "NotFoundException"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+def delete_rest_api(apigw: APIGatewayClient, api_id: str) -> tuple[None, Outcome]:
+    return delete_or_absent(lambda: apigw.delete_rest_api(restApiId=api_id), "NotFoundException")
 
 
 def tags_arn(partition: str, region: str, collection: str, item_id: str) -> str:
@@ -176,7 +182,7 @@ def tags_arn(partition: str, region: str, collection: str, item_id: str) -> str:
     return f"arn:{partition}:apigateway:{region}::/{collection}/{item_id}"
 
 
-def item_tags(apigw: Any, arn: str, item: dict[str, Any]) -> dict[str, str]:
+def item_tags(apigw: APIGatewayClient, arn: str, item: dict[str, Any]) -> dict[str, str]:
     """An API Gateway resource's tags: its own ``tags`` field, plus GetTags.
 
     On AWS the two agree. MiniStack and LocalStack keep the tags added later by TagResource apart,

@@ -1,6 +1,10 @@
 """Small helpers for reading boto3's ClientError by code (never by message text alone)."""
 
+from collections.abc import Callable
+
 from botocore.exceptions import ClientError
+
+from bootstrap.report import Outcome
 
 
 def error_code(error: ClientError) -> str:
@@ -24,3 +28,15 @@ CREATED_MEANWHILE = (
 
 def created_meanwhile(error: Exception) -> bool:
     return is_code(error, *CREATED_MEANWHILE)
+
+
+def delete_or_absent(delete: Callable[[], object], *not_found: str) -> tuple[None, Outcome]:
+    """Run ``delete``: DELETED once it returns, ABSENT if it fails with one of the ``not_found`` codes (there was
+    nothing by that name, so nothing to do). Any other error is raised."""
+    try:
+        delete()
+    except ClientError as error:
+        if not is_code(error, *not_found):
+            raise
+        return None, Outcome.ABSENT
+    return None, Outcome.DELETED

@@ -23,13 +23,13 @@ EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "t
 _CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=60)
 # botocore itself follows AWS_ENDPOINT_URL[_<SERVICE>] and the config file's endpoint_url. Real AWS must
 # mean AWS: a client for it ignores them all, so what the tool says matches where its calls go.
-AWS_ONLY = Config(ignore_configured_endpoint_urls=True)
+AWS_ONLY = Config(ignore_configured_endpoint_urls=True)  # type: ignore[call-arg]  # botocore-stubs lacks the option
 
 
 # Every session of this process reads the service models through one loader, so each model file is read
 # and parsed once per process instead of once per session (about 0.4 s of JSON per session otherwise; the
 # test suite makes hundreds of sessions).
-class _SearchPaths(list):
+class _SearchPaths(list[str]):
     """boto3 appends its own data folder to the loader's search paths for every session: keep one of each."""
 
     def append(self, path: str) -> None:
@@ -50,7 +50,7 @@ def _new_session() -> boto3.session.Session:
 # Making a session registers botocore's ~200 built-in handlers, and a session's first client of a service is
 # dearer than the next (about 16 ms and 30 ms here): one ``up`` made one session and seven clients, the test
 # suite thousands. A session is reused for as long as nothing it was made from has changed.
-_SESSIONS: OrderedDict[tuple, boto3.session.Session] = OrderedDict()
+_SESSIONS: OrderedDict[tuple[object, ...], boto3.session.Session] = OrderedDict()
 _SESSIONS_LOCK = threading.Lock()
 _SESSIONS_KEPT = 8
 
@@ -63,7 +63,7 @@ def _file_version(path: str) -> tuple[int, int] | None:
     return found.st_mtime_ns, found.st_size
 
 
-def _session_key() -> tuple:
+def _session_key() -> tuple[object, ...]:
     """What two sessions made at different moments could differ by: the thread (a session is not thread-safe),
     the AWS_* environment (profile, credentials, region, which config files), the home folder and the config
     and credentials files themselves (a session reads them once), and botocore's built-in handlers (moto and
@@ -94,8 +94,8 @@ def share_service_models_process_wide() -> None:
     moto's), reads the service models through the shared loader. For the test suite, which makes thousands."""
     default_loader = botocore.session.create_loader
 
-    def shared_loader(search_paths: str | None = None) -> botocore.loaders.Loader:
-        return _SHARED_LOADER if search_paths is None else default_loader(search_paths)
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        return _SHARED_LOADER if search_path_string is None else default_loader(search_path_string)
 
     botocore.session.create_loader = shared_loader
 
@@ -106,7 +106,8 @@ class Clients:
     def __init__(self, settings: Settings, endpoint_url: str | None = None, session: Any = None) -> None:
         self.settings = settings
         self.endpoint_url = endpoint_url if endpoint_url is not None else settings.endpoint_url
-        self._session = session or shared_session()
+        # A boto3 session, or anything with its ``client()`` (the tests record what clients are made with).
+        self._session: Any = session or shared_session()
         self._cache: dict[str, Any] = {}
 
     def __call__(self, service: str, **overrides: Any) -> Any:
@@ -138,9 +139,11 @@ def share_client_classes_process_wide() -> None:
     handlers and model. For the test suite, which makes thousands of clients: a quarter of the moto-backed unit
     tests' time went to making them (py-spy)."""
     creator = botocore.client.ClientCreator
-    build_model, build_class = creator._load_service_model, creator._create_client_class
-    models: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loader -> (service, version) -> model
-    classes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event emitter -> model -> class
+    # Private methods of botocore's, which botocore-stubs does not declare.
+    build_model, build_class = creator._load_service_model, creator._create_client_class  # type: ignore[attr-defined]
+    # loader -> (service, version) -> model, and event emitter -> model -> class
+    models: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
+    classes: weakref.WeakKeyDictionary[Any, dict[Any, type]] = weakref.WeakKeyDictionary()
     lock = threading.RLock()  # a creating-client-class handler may make a client itself
 
     def shared_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
@@ -157,4 +160,4 @@ def share_client_classes_process_wide() -> None:
                 made[service_model] = build_class(self, service_name, service_model)
             return made[service_model]
 
-    creator._load_service_model, creator._create_client_class = shared_model, shared_class
+    creator._load_service_model, creator._create_client_class = shared_model, shared_class  # type: ignore[attr-defined]

@@ -1,20 +1,22 @@
 """The Lambda function: created once, updated only when code or settings change."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
+from bootstrap.client_types import LambdaClient, WaiterConfigTypeDef
 from bootstrap.package import code_sha256
 from bootstrap.report import Outcome
 
 RUNTIME = "python3.12"
 HANDLER = "handler.app.lambda_handler"
 # Emulators settle in milliseconds; AWS in seconds. A short delay costs AWS only a few extra polls.
-WAITER = {"Delay": 0.2, "MaxAttempts": 600}
+# A float delay: botocore sleeps it as given (the stubs' int is the API model's).
+WAITER: WaiterConfigTypeDef = {"Delay": 0.2, "MaxAttempts": 600}  # type: ignore[typeddict-item]
 # A new role is not assumable by Lambda for a few seconds on AWS (IAM is eventually consistent).
 ROLE_PROPAGATION_TIMEOUT_S = 60.0
 ROLE_PROPAGATION_RETRY_S = 2.0
@@ -42,7 +44,7 @@ class FunctionSpec:
         }
 
 
-def _drifted(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+def _drifted(current: Mapping[str, Any], wanted: dict[str, Any]) -> bool:
     current_env = current.get("Environment", {}).get("Variables", {})
     if current_env != wanted["Environment"]["Variables"]:
         return True
@@ -73,12 +75,12 @@ def _while_role_not_assumable(call: Callable[[], T], role_arn: str, sleep: Calla
 
 
 def create_with_role_retry(
-    lambda_client: Any, spec: FunctionSpec, code: bytes, sleep: Callable[[float], None] = time.sleep
-) -> dict[str, Any]:
+    lambda_client: LambdaClient, spec: FunctionSpec, code: bytes, sleep: Callable[[float], None] = time.sleep
+) -> Mapping[str, Any]:
     """CreateFunction, retried (bounded) while AWS says the brand-new role cannot be assumed yet."""
 
-    def create() -> dict[str, Any]:
-        created: dict[str, Any] = lambda_client.create_function(
+    def create() -> Mapping[str, Any]:
+        created: Mapping[str, Any] = lambda_client.create_function(
             FunctionName=spec.name, Code={"ZipFile": code}, Publish=False, Tags=spec.tags, **spec.configuration()
         )
         return created
@@ -87,7 +89,7 @@ def create_with_role_retry(
 
 
 def update_configuration_with_role_retry(
-    lambda_client: Any, spec: FunctionSpec, sleep: Callable[[float], None] = time.sleep
+    lambda_client: LambdaClient, spec: FunctionSpec, sleep: Callable[[float], None] = time.sleep
 ) -> None:
     """UpdateFunctionConfiguration, retried like CreateFunction: adopting a function always gives it our new role."""
     _while_role_not_assumable(
@@ -98,8 +100,8 @@ def update_configuration_with_role_retry(
 
 
 def ensure_function(
-    lambda_client: Any, spec: FunctionSpec, code: bytes, sleep: Callable[[float], None] = time.sleep
-) -> tuple[dict[str, Any], Outcome]:
+    lambda_client: LambdaClient, spec: FunctionSpec, code: bytes, sleep: Callable[[float], None] = time.sleep
+) -> tuple[Mapping[str, Any], Outcome]:
     """The function, Active and fully Updated. Returns its configuration."""
     try:
         current = lambda_client.get_function(FunctionName=spec.name)["Configuration"]
@@ -130,7 +132,7 @@ def ensure_function(
     return current, outcome
 
 
-def _wait_ready(lambda_client: Any, name: str, current: dict[str, Any]) -> None:
+def _wait_ready(lambda_client: LambdaClient, name: str, current: Mapping[str, Any]) -> None:
     """Lambda refuses changes (ResourceConflictException) to a function still Pending (an ``up`` interrupted
     right after CreateFunction) or mid-update: wait for Active first, then for the last update to finish."""
     pending = current.get("State") == "Pending"
@@ -140,21 +142,15 @@ def _wait_ready(lambda_client: Any, name: str, current: dict[str, Any]) -> None:
         _wait_updated(lambda_client, name)
 
 
-def _wait_updated(lambda_client: Any, name: str) -> None:
+def _wait_updated(lambda_client: LambdaClient, name: str) -> None:
     lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=WAITER)
 
 
-def delete_function(lambda_client: Any, name: str) -> tuple[None, Outcome]:
-    try:
-        lambda_client.delete_function(FunctionName=name)
-    except ClientError as error:
-        if is_code(error, "ResourceNotFoundException"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+def delete_function(lambda_client: LambdaClient, name: str) -> tuple[None, Outcome]:
+    return delete_or_absent(lambda: lambda_client.delete_function(FunctionName=name), "ResourceNotFoundException")
 
 
-def read_tags(lambda_client: Any, name: str) -> dict[str, str] | None:
+def read_tags(lambda_client: LambdaClient, name: str) -> dict[str, str] | None:
     """The function's tags (ListTags on its ARN), or None if there is no such function."""
     try:
         arn = lambda_client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
@@ -165,6 +161,6 @@ def read_tags(lambda_client: Any, name: str) -> dict[str, str] | None:
     return dict(lambda_client.list_tags(Resource=arn).get("Tags", {}))
 
 
-def tag_function(lambda_client: Any, name: str, tags: dict[str, str]) -> None:
+def tag_function(lambda_client: LambdaClient, name: str, tags: dict[str, str]) -> None:
     arn = lambda_client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     lambda_client.tag_resource(Resource=arn, Tags=tags)

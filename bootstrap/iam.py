@@ -1,11 +1,13 @@
 """The function's execution role: trusted by Lambda, allowed exactly what the handler does and no more."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
+from bootstrap.client_types import IAMClient
 from bootstrap.report import Outcome
 
 # Exactly the calls handler/operations.py makes (the documents also granted Query, which it never uses).
@@ -32,12 +34,13 @@ def execution_policy(table_arn: str, log_group_arn: str) -> dict[str, Any]:
 
 def _as_dict(document: Any) -> dict[str, Any]:
     """IAM returns policy documents parsed by botocore, or as JSON text on some emulators."""
-    return json.loads(document) if isinstance(document, str) else document
+    parsed: dict[str, Any] = json.loads(document) if isinstance(document, str) else document
+    return parsed
 
 
 def ensure_role(
-    iam: Any, role_name: str, policy_name: str, policy: dict[str, Any], tags: dict[str, str]
-) -> tuple[dict[str, Any], Outcome]:
+    iam: IAMClient, role_name: str, policy_name: str, policy: dict[str, Any], tags: dict[str, str]
+) -> tuple[Mapping[str, Any], Outcome]:
     """The role with exactly ``policy`` inline and no managed policies. Returns the role description."""
     try:
         role = iam.get_role(RoleName=role_name)["Role"]
@@ -66,7 +69,7 @@ def ensure_role(
     return role, outcome
 
 
-def read_inline_policy(iam: Any, role_name: str, policy_name: str) -> dict[str, Any] | None:
+def read_inline_policy(iam: IAMClient, role_name: str, policy_name: str) -> dict[str, Any] | None:
     try:
         return _as_dict(iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"])
     except ClientError as error:
@@ -75,22 +78,20 @@ def read_inline_policy(iam: Any, role_name: str, policy_name: str) -> dict[str, 
         raise
 
 
-def delete_role(iam: Any, role_name: str) -> tuple[None, Outcome]:
+def delete_role(iam: IAMClient, role_name: str) -> tuple[None, Outcome]:
     """Remove the role's policies, then the role."""
-    try:
+
+    def policies_then_role() -> None:
         for policy_name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
             iam.delete_role_policy(RoleName=role_name, PolicyName=policy_name)
         for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
             iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
         iam.delete_role(RoleName=role_name)
-    except ClientError as error:
-        if is_code(error, "NoSuchEntity"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+
+    return delete_or_absent(policies_then_role, "NoSuchEntity")
 
 
-def read_tags(iam: Any, role_name: str) -> dict[str, str] | None:
+def read_tags(iam: IAMClient, role_name: str) -> dict[str, str] | None:
     """The role's tags (ListRoleTags), or None if there is no such role."""
     try:
         pages = iam.get_paginator("list_role_tags").paginate(RoleName=role_name)
@@ -101,5 +102,5 @@ def read_tags(iam: Any, role_name: str) -> dict[str, str] | None:
         raise
 
 
-def tag_role(iam: Any, role_name: str, tags: dict[str, str]) -> None:
+def tag_role(iam: IAMClient, role_name: str, tags: dict[str, str]) -> None:
     iam.tag_role(RoleName=role_name, Tags=[{"Key": key, "Value": value} for key, value in tags.items()])

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bootstrap import api, function, iam, log_group, table, usage
+from bootstrap.client_types import APIGatewayClient
 from bootstrap.clients import Clients
 from bootstrap.ownership import Resource
 from bootstrap.report import Outcome
@@ -59,7 +60,7 @@ def resources(clients: Clients, names: Names, partition: str) -> list[Resource]:
 class _Gateway:
     """API Gateway items of one name as resources: one per item found, or one that is absent."""
 
-    def __init__(self, apigw: Any, partition: str) -> None:
+    def __init__(self, apigw: APIGatewayClient, partition: str) -> None:
         self.apigw, self.partition = apigw, partition
 
     def items(
@@ -78,7 +79,14 @@ class _Gateway:
             for item in found
         ]
 
-    def _one(self, kind: str, collection: str, label: str, item: dict[str, Any], delete: Callable) -> Resource:
+    def _one(
+        self,
+        kind: str,
+        collection: str,
+        label: str,
+        item: dict[str, Any],
+        delete: Callable[[Any, Any], tuple[None, Outcome]],
+    ) -> Resource:
         arn = api.tags_arn(self.partition, self.apigw.meta.region_name, collection, item["id"])
         # Usage plans are deleted from their description (its stages are detached first); the others by id.
         target = item if collection == "usageplans" else item["id"]

@@ -1,10 +1,12 @@
 """The function's CloudWatch Logs group, made ahead of the function so it has a retention and tags."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
+from bootstrap.client_types import CloudWatchLogsClient
 from bootstrap.report import Outcome
 
 LOG_RETENTION_DAYS = 14
@@ -16,12 +18,12 @@ def log_group_name(function_name: str) -> str:
     return f"/aws/lambda/{function_name}"
 
 
-def _find(logs: Any, name: str) -> dict[str, Any] | None:
+def _find(logs: CloudWatchLogsClient, name: str) -> Mapping[str, Any] | None:
     found = logs.describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
     return next((group for group in found if group["logGroupName"] == name), None)
 
 
-def ensure_log_group(logs: Any, function_name: str, tags: dict[str, str]) -> tuple[str, Outcome]:
+def ensure_log_group(logs: CloudWatchLogsClient, function_name: str, tags: dict[str, str]) -> tuple[str, Outcome]:
     """The function's log group with a retention, so logs do not pile up forever in an account."""
     name = log_group_name(function_name)
     group = _find(logs, name)
@@ -40,22 +42,18 @@ def ensure_log_group(logs: Any, function_name: str, tags: dict[str, str]) -> tup
     return name, Outcome.UNCHANGED
 
 
-def delete_log_group(logs: Any, function_name: str) -> tuple[None, Outcome]:
-    try:
-        logs.delete_log_group(logGroupName=log_group_name(function_name))
-    except ClientError as error:
-        if is_code(error, "ResourceNotFoundException"):
-            return None, Outcome.ABSENT
-        raise
-    return None, Outcome.DELETED
+def delete_log_group(logs: CloudWatchLogsClient, function_name: str) -> tuple[None, Outcome]:
+    name = log_group_name(function_name)
+    return delete_or_absent(lambda: logs.delete_log_group(logGroupName=name), "ResourceNotFoundException")
 
 
-def _arn(group: dict[str, Any]) -> str:
+def _arn(group: Mapping[str, Any]) -> str:
     """The group's ARN without the ``:*`` that DescribeLogGroups' older ``arn`` field carries."""
-    return group.get("logGroupArn") or group["arn"].removesuffix(":*")
+    arn: str = group.get("logGroupArn") or group["arn"].removesuffix(":*")
+    return arn
 
 
-def read_tags(logs: Any, function_name: str) -> dict[str, str] | None:
+def read_tags(logs: CloudWatchLogsClient, function_name: str) -> dict[str, str] | None:
     """The group's tags (ListTagsForResource; ListTagsLogGroup where the target lacks it), or None if absent."""
     group = _find(logs, log_group_name(function_name))
     if group is None:
@@ -68,7 +66,7 @@ def read_tags(logs: Any, function_name: str) -> dict[str, str] | None:
         return dict(logs.list_tags_log_group(logGroupName=group["logGroupName"]).get("tags", {}))
 
 
-def tag_log_group(logs: Any, function_name: str, tags: dict[str, str]) -> None:
+def tag_log_group(logs: CloudWatchLogsClient, function_name: str, tags: dict[str, str]) -> None:
     group = _find(logs, log_group_name(function_name))
     if group is None:
         raise RuntimeError(f"log group {log_group_name(function_name)} disappeared while being adopted")

@@ -42,7 +42,7 @@ class Resource:
     kind: str
     name: str
     read_tags: Callable[[], dict[str, str] | None]  # None: nothing by that name
-    tag: Callable[[dict[str, str]], None]
+    tag: Callable[[dict[str, str]], object]
     delete: Callable[[], tuple[None, Outcome]]
 
 

@@ -30,4 +30,5 @@ def execute_api_host(region: str) -> str:
     endpoint = _resolver().construct_endpoint("execute-api", region)
     if endpoint is None:  # a region botocore knows for other services only: its partition's suffix
         return f"execute-api.{region}.{_resolver().get_partition_dns_suffix(of_region(region))}"
-    return endpoint["hostname"]
+    hostname: str = endpoint["hostname"]
+    return hostname

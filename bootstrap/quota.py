@@ -10,6 +10,8 @@ number of times. Only clients for real AWS get it: emulators do not throttle, an
 import time
 from typing import Any
 
+from bootstrap.client_types import APIGatewayClient
+
 # Operation -> the documented interval between two calls, per account.
 INTERVALS_S = {"DeleteRestApi": 30.0, "UpdateUsagePlan": 20.0, "CreateDeployment": 5.0}
 MAX_WAITS = 6  # DeleteRestApi: at most 3 minutes
@@ -41,7 +43,8 @@ def needs_retry(response: Any, operation: Any, attempts: int, **_kwargs: Any) ->
     return 0
 
 
-def register(apigw: Any) -> None:
+def register(apigw: APIGatewayClient) -> None:
     """Give an API Gateway client for real AWS the quota-aware retries."""
     for operation in INTERVALS_S:
-        apigw.meta.events.register_first(f"needs-retry.api-gateway.{operation}", needs_retry)
+        # botocore-stubs types every handler as returning None; a needs-retry handler answers a delay.
+        apigw.meta.events.register_first(f"needs-retry.api-gateway.{operation}", needs_retry)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from bootstrap.region import DEFAULT_REGION, region_from_env
 
@@ -16,7 +17,7 @@ EMBEDDED, ENDPOINT, AWS = "embedded", "endpoint", "aws"
 EMULATORS = ("ministack", "localstack")
 ROLE_NAME_LIMIT, POLICY_NAME_LIMIT = 64, 128  # IAM's
 # Throttling, quota and function sizing, each overridable from the environment.
-_LIMIT_VARIABLES = (
+_LIMIT_VARIABLES: tuple[tuple[str, str, type[int] | type[float]], ...] = (
     ("stage_rate_limit", "HARNESS_STAGE_RATE_LIMIT", float),
     ("stage_burst_limit", "HARNESS_STAGE_BURST_LIMIT", int),
     ("plan_rate_limit", "HARNESS_PLAN_RATE_LIMIT", float),
@@ -33,7 +34,7 @@ class SettingsError(ValueError):
     """A setting breaks one of AWS's rules (or cannot be read); the message names it, its value and the rule."""
 
 
-def _parse(variable: str, text: str, kind: type) -> int | float:
+def _parse(variable: str, text: str, kind: type[int] | type[float]) -> int | float:
     try:
         return kind(text)
     except ValueError:
@@ -154,7 +155,9 @@ class Settings:
         port = env.get("HARNESS_PORT")
         state_dir = env.get("HARNESS_STATE_DIR")
         handler_dir = env.get("HARNESS_HANDLER_DIR")
-        limits = {name: _parse(var, env[var], kind) for name, var, kind in _LIMIT_VARIABLES if env.get(var)}
+        limits: dict[str, Any] = {
+            name: _parse(var, env[var], kind) for name, var, kind in _LIMIT_VARIABLES if env.get(var)
+        }
         variables = sorted(name for name in env if env[name] and _is_endpoint_variable(name))
         region, region_source = region_from_env(env)
         return cls(
@@ -174,12 +177,12 @@ class Settings:
             log_level=env.get("HARNESS_LOG_LEVEL") or cls.log_level,
             enforce_iam=env.get("HARNESS_ENFORCE_IAM", "1") not in ("0", "false", "no"),
             endpoint_variables=tuple(variables),
-            **({"state_dir": Path(state_dir).resolve()} if state_dir else {}),
-            **({"handler_dir": Path(handler_dir).resolve()} if handler_dir else {}),
+            state_dir=Path(state_dir).resolve() if state_dir else cls.state_dir,
+            handler_dir=Path(handler_dir).resolve() if handler_dir else None,
             **limits,
         )
 
-    def with_overrides(self, **overrides: object) -> "Settings":
+    def with_overrides(self, **overrides: Any) -> "Settings":
         """A copy with the given fields changed; ``None`` values leave a field as it is.
 
         Real AWS never has an endpoint: ``--target aws`` drops the one ``AWS_ENDPOINT_URL`` gave.

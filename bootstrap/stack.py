@@ -5,6 +5,7 @@ Only AWS resources: the emulator, the fault proxy and ``.stack/outputs.json`` ar
 """
 
 import json
+from functools import partial
 from typing import Any
 
 from bootstrap import api, inventory, ownership, steps
@@ -77,9 +78,7 @@ def down(target: Target, progress: Progress | None = None) -> list[ownership.Fou
     tags, left_alone = stack_tags(target.settings), []
     settle = _tag_propagation_s(target.settings)
     for resource in reversed(inventory.resources(target.clients(), target.settings.names, target.partition)):
-        found = progress.step(
-            resource.kind, resource.name, lambda r=resource: ownership.delete_if_ours(r, tags, settle)
-        )
+        found = progress.step(resource.kind, resource.name, partial(ownership.delete_if_ours, resource, tags, settle))
         left_alone += [found] if found else []
     return left_alone
 
@@ -93,6 +92,7 @@ def save_outputs(settings: Settings, outputs: dict[str, Any]) -> None:
 def saved_outputs(settings: Settings) -> dict[str, Any] | None:
     """The outputs the last ``up`` in this state folder saved, if any."""
     try:
-        return json.loads(settings.outputs_path.read_text())
+        outputs: dict[str, Any] = json.loads(settings.outputs_path.read_text())
     except (FileNotFoundError, ValueError):
         return None
+    return outputs

@@ -5,18 +5,20 @@ carries the method's fingerprint in its description, and a stage whose deploymen
 none: made by hand, or before an ``up`` was interrupted after changing the method) gets a new deployment.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from bootstrap.api import Throttle
 from bootstrap.aws_errors import created_meanwhile, is_code
+from bootstrap.client_types import APIGatewayClient, PatchOperationTypeDef
 from bootstrap.report import Outcome
 
 DESCRIPTION = "harness up; method {fingerprint}"
 
 
-def deployed_description(apigw: Any, api_id: str, stage: dict[str, Any]) -> str | None:
+def deployed_description(apigw: APIGatewayClient, api_id: str, stage: Mapping[str, Any]) -> str | None:
     """The description of the deployment the stage serves (None: no such deployment)."""
     if not stage.get("deploymentId"):
         return None
@@ -29,8 +31,8 @@ def deployed_description(apigw: Any, api_id: str, stage: dict[str, Any]) -> str 
 
 
 def ensure_stage(
-    apigw: Any, api_id: str, stage: str, fingerprint: str, throttle: Throttle
-) -> tuple[dict[str, Any], Outcome]:
+    apigw: APIGatewayClient, api_id: str, stage: str, fingerprint: str, throttle: Throttle
+) -> tuple[Mapping[str, Any], Outcome]:
     """A stage serving a deployment of the method whose fingerprint is given, with stage-wide throttling."""
     wanted = DESCRIPTION.format(fingerprint=fingerprint)
     try:
@@ -51,7 +53,7 @@ def ensure_stage(
                     raise
                 current = apigw.get_stage(restApiId=api_id, stageName=stage)
         if outcome is not Outcome.CREATED:
-            patch = [{"op": "replace", "path": "/deploymentId", "value": deployment["id"]}]
+            patch: list[PatchOperationTypeDef] = [{"op": "replace", "path": "/deploymentId", "value": deployment["id"]}]
             current = apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=patch)
             outcome = Outcome.UPDATED
     settings = current.get("methodSettings", {}).get("*/*", {})

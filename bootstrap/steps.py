@@ -3,6 +3,7 @@
 Each step is one ``ensure_<resource>`` of its own module, run through ``Progress`` (one line each).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from bootstrap import api, function, iam, log_group, ownership, package, stage, table, usage
@@ -12,7 +13,7 @@ from bootstrap.target import Target
 
 def function_steps(
     target: Target, progress: Progress, dynamodb_endpoint: str | None = None
-) -> tuple[dict[str, Any], str]:
+) -> tuple[Mapping[str, Any], str]:
     """Table, log group, role and function (whose DynamoDB calls go to ``dynamodb_endpoint`` when given)."""
     settings, clients, names = target.settings, target.clients(), target.settings.names
     tags = ownership.stack_tags(settings.stack_name)
@@ -46,7 +47,7 @@ def function_steps(
     return config, role["Arn"]
 
 
-def api_steps(target: Target, progress: Progress, function_arn: str) -> tuple[str, dict[str, Any]]:
+def api_steps(target: Target, progress: Progress, function_arn: str) -> tuple[str, Mapping[str, Any]]:
     """REST API, resource, method, permission, stage, key and usage plan. Returns the API's id and the key."""
     settings, names = target.settings, target.settings.names
     tags = ownership.stack_tags(settings.stack_name)

@@ -75,7 +75,11 @@ def stacks_with_age(clients: Clients, say: Callable[[str], None] = print) -> lis
 
 
 def stale_stacks(
-    clients: Clients, prefix: str, older_than: timedelta, now: datetime | None = None, say: Callable = print
+    clients: Clients,
+    prefix: str,
+    older_than: timedelta,
+    now: datetime | None = None,
+    say: Callable[[str], None] = print,
 ) -> list[str]:
     """Stacks named ``prefix*`` made more than ``older_than`` ago, or without a table (leftovers)."""
     cutoff = (now or datetime.now(UTC)) - older_than

@@ -1,24 +1,26 @@
 """The DynamoDB table: partition key ``id`` (string), on-demand, point-in-time recovery, tags."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bootstrap.aws_errors import created_meanwhile, error_code, is_code
+from bootstrap.aws_errors import created_meanwhile, delete_or_absent, error_code, is_code
+from bootstrap.client_types import DynamoDBClient, WaiterConfigTypeDef
 from bootstrap.report import Outcome
 from bootstrap.retry import retry_on_codes
 
 # Emulators settle in milliseconds; AWS in seconds. A short delay costs AWS only a few extra polls.
-WAITER = {"Delay": 0.2, "MaxAttempts": 600}
+# A float delay: botocore sleeps it as given (the stubs' int is the API model's).
+WAITER: WaiterConfigTypeDef = {"Delay": 0.2, "MaxAttempts": 600}  # type: ignore[typeddict-item]
 # Right after CreateTable, AWS often refuses PITR (ContinuousBackupsUnavailableException) for a while.
 PITR_TIMEOUT_S = 120.0
 
 
 def ensure_table(
-    dynamodb: Any, name: str, tags: dict[str, str], sleep: Callable[[float], None] = time.sleep
-) -> tuple[dict[str, Any], Outcome]:
+    dynamodb: DynamoDBClient, name: str, tags: dict[str, str], sleep: Callable[[float], None] = time.sleep
+) -> tuple[Mapping[str, Any], Outcome]:
     """Describe the table; create it only if DynamoDB says it does not exist; PITR on. Returns its description."""
     table, outcome = _described_or_created(dynamodb, name, tags)
     if table["TableStatus"] != "ACTIVE":
@@ -29,11 +31,11 @@ def ensure_table(
     return table, outcome
 
 
-def _described(dynamodb: Any, name: str) -> dict[str, Any] | None:
+def _described(dynamodb: DynamoDBClient, name: str) -> Mapping[str, Any] | None:
     """The table's description; None once it is gone. A table still DELETING (a ``down`` interrupted a moment
     ago) is waited out first: ``table_exists`` would wait on it for minutes and fail, and CreateTable refuses."""
     try:
-        table: dict[str, Any] = dynamodb.describe_table(TableName=name)["Table"]
+        table: Mapping[str, Any] = dynamodb.describe_table(TableName=name)["Table"]
     except ClientError as error:
         if not is_code(error, "ResourceNotFoundException"):
             raise
@@ -44,7 +46,9 @@ def _described(dynamodb: Any, name: str) -> dict[str, Any] | None:
     return None
 
 
-def _described_or_created(dynamodb: Any, name: str, tags: dict[str, str]) -> tuple[dict[str, Any], Outcome]:
+def _described_or_created(
+    dynamodb: DynamoDBClient, name: str, tags: dict[str, str]
+) -> tuple[Mapping[str, Any], Outcome]:
     for _attempt in range(2):  # a second time only when CreateTable met a table that was being deleted
         table = _described(dynamodb, name)
         if table is not None:
@@ -67,12 +71,12 @@ def _described_or_created(dynamodb: Any, name: str, tags: dict[str, str]) -> tup
     return table, Outcome.UNCHANGED
 
 
-def _pitr_status(dynamodb: Any, name: str) -> str | None:
+def _pitr_status(dynamodb: DynamoDBClient, name: str) -> str | None:
     backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
     return backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
 
 
-def _ensure_point_in_time_recovery(dynamodb: Any, name: str, sleep: Callable[[float], None]) -> bool:
+def _ensure_point_in_time_recovery(dynamodb: DynamoDBClient, name: str, sleep: Callable[[float], None]) -> bool:
     """Turn PITR on where the target supports it, and read it back as ENABLED. Returns whether anything changed.
 
     A new table's continuous backups are unavailable for a while on AWS: the update is retried (bounded), then
@@ -85,10 +89,11 @@ def _ensure_point_in_time_recovery(dynamodb: Any, name: str, sleep: Callable[[fl
         if error_code(error) in ("UnknownOperationException", "NotImplemented", "InvalidAction"):
             return False
         raise
-    spec = {"PointInTimeRecoveryEnabled": True}
     what = f"point-in-time recovery of table {name}"
     retry_on_codes(
-        lambda: dynamodb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=spec),
+        lambda: dynamodb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        ),
         ("ContinuousBackupsUnavailableException",),
         what,
         PITR_TIMEOUT_S,
@@ -102,24 +107,24 @@ def _ensure_point_in_time_recovery(dynamodb: Any, name: str, sleep: Callable[[fl
     return True
 
 
-def delete_table(dynamodb: Any, name: str) -> tuple[None, Outcome]:
+def delete_table(dynamodb: DynamoDBClient, name: str) -> tuple[None, Outcome]:
     """Delete the table and wait until it is gone. One already DELETING (an interrupted ``down``) is awaited;
     one still CREATING or UPDATING is awaited ACTIVE first, as DynamoDB refuses to delete it until then."""
     try:
-        dynamodb.delete_table(TableName=name)
+        _, outcome = delete_or_absent(lambda: dynamodb.delete_table(TableName=name), "ResourceNotFoundException")
     except ClientError as error:
-        if is_code(error, "ResourceNotFoundException"):
-            return None, Outcome.ABSENT
         if not is_code(error, "ResourceInUseException"):
             raise
         if _status(dynamodb, name) not in ("DELETING", None):
             dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=WAITER)
             dynamodb.delete_table(TableName=name)
-    dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=WAITER)
-    return None, Outcome.DELETED
+        outcome = Outcome.DELETED
+    if outcome is Outcome.DELETED:
+        dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=WAITER)
+    return None, outcome
 
 
-def _status(dynamodb: Any, name: str) -> str | None:
+def _status(dynamodb: DynamoDBClient, name: str) -> str | None:
     try:
         return dynamodb.describe_table(TableName=name)["Table"]["TableStatus"]
     except ClientError as error:
@@ -128,7 +133,7 @@ def _status(dynamodb: Any, name: str) -> str | None:
         raise
 
 
-def read_tags(dynamodb: Any, name: str) -> dict[str, str] | None:
+def read_tags(dynamodb: DynamoDBClient, name: str) -> dict[str, str] | None:
     """The table's tags (ListTagsOfResource), or None if there is no such table."""
     try:
         arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
@@ -150,6 +155,6 @@ def read_tags(dynamodb: Any, name: str) -> dict[str, str] | None:
             return tags
 
 
-def tag_table(dynamodb: Any, name: str, tags: dict[str, str]) -> None:
+def tag_table(dynamodb: DynamoDBClient, name: str, tags: dict[str, str]) -> None:
     arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
     dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": key, "Value": value} for key, value in tags.items()])

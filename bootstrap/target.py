@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from bootstrap import partition as partitions
+from bootstrap.client_types import STSClient
 from bootstrap.clients import Clients, shared_session
 from bootstrap.region import FALLBACK as REGION_FALLBACK
 from bootstrap.settings import AWS, Settings
@@ -107,7 +108,7 @@ def aws_identity(settings: Settings, session: boto3.session.Session | None = Non
             "no AWS region: set AWS_REGION, pass --region, or give your profile a region "
             "('aws configure set region eu-west-1'), as the AWS CLI needs"
         )
-    sts = Clients(settings, session=session)("sts", config=_FAIL_FAST)
+    sts: STSClient = Clients(settings, session=session)("sts", config=_FAIL_FAST)
     try:
         identity = sts.get_caller_identity()
         return identity["Account"], identity["Arn"]

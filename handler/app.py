@@ -17,8 +17,8 @@ from handler.operations import OPERATIONS
 TABLE_NAME = os.environ["TABLE_NAME"]
 # stderr: AWS sends both streams to CloudWatch; emulators read stdout for their own protocol.
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "dynamodb-manager"), stream=sys.stderr)
-_retries = {"mode": "standard", "total_max_attempts": int(os.environ.get("DDB_MAX_ATTEMPTS", "3"))}
-table = Table(boto3.client("dynamodb", config=Config(retries=_retries)), TABLE_NAME)
+_config = Config(retries={"mode": "standard", "total_max_attempts": int(os.environ.get("DDB_MAX_ATTEMPTS", "3"))})
+table = Table(boto3.client("dynamodb", config=_config), TABLE_NAME)
 _UNEXPECTED = ApiError(500, "InternalError", "the request could not be completed")
 
 

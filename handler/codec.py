@@ -36,7 +36,8 @@ def _non_json_types(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(value, key=lambda member: getattr(member, "value", member))
     if isinstance(value, Binary | bytes | bytearray):
-        return base64.b64encode(bytes(getattr(value, "value", value))).decode("ascii")
+        raw: Any = getattr(value, "value", value)  # a Binary's bytes, which boto3-stubs does not declare
+        return base64.b64encode(bytes(raw)).decode("ascii")
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -42,7 +42,7 @@ class Table:
 
     def _call(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         request = {k: _to_wire(v) if k in _VALUE_FIELDS else v for k, v in payload.items()}
-        response = getattr(self.client, operation)(TableName=self.name, **request)
+        response: dict[str, Any] = getattr(self.client, operation)(TableName=self.name, **request)
         response.pop("ResponseMetadata", None)
         for field in _RESULT_FIELDS:
             if field in response:

@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bootstrap.settings import ENDPOINT, Settings
+from local_runtime.localstack.versions import SERVICES
 from local_runtime.processes import answers_health, pick_port, poll_until
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALSTACK_IMAGE = "dynamodb-manager-harness/localstack:2026.3.0"
 BASE_IMAGE = "python:3.13-slim"
-SERVICES = ("iam", "sts", "dynamodb", "lambda", "apigateway", "logs")
 # Containers the test session starts carry this label, with the pid of the session that owns them.
 OWNER_LABEL = "dynamodb-manager-harness.test-session"
 BOOTSTRAP_TIMEOUT_S = 300.0

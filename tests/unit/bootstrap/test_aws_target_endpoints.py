@@ -10,9 +10,9 @@ from bootstrap.settings import AWS, ENDPOINT, Settings
 from bootstrap.target import TargetError, aws_identity
 from harness_cli import __main__ as cli
 from harness_cli import common
+from local_runtime.localstack.versions import SERVICES
 
 pytestmark = pytest.mark.unit
-SERVICES = ["sts", "dynamodb", "logs", "iam", "lambda", "apigateway"]
 EMULATOR = "http://127.0.0.1:9"
 
 
