@@ -38,10 +38,20 @@ def _as_dict(document: Any) -> dict[str, Any]:
     return parsed
 
 
+def _boundary(boundary: str | None) -> dict[str, Any]:
+    return {"PermissionsBoundary": boundary} if boundary else {}
+
+
 def ensure_role(
-    iam: IAMClient, role_name: str, policy_name: str, policy: dict[str, Any], tags: dict[str, str]
+    iam: IAMClient,
+    role_name: str,
+    policy_name: str,
+    policy: dict[str, Any],
+    tags: dict[str, str],
+    boundary: str | None = None,
 ) -> tuple[Mapping[str, Any], Outcome]:
-    """The role with exactly ``policy`` inline and no managed policies. Returns the role description."""
+    """The role with exactly ``policy`` inline and no managed policies, and ``boundary`` (a managed policy's ARN) as
+    its permissions boundary when given. Returns the role description."""
     try:
         role = iam.get_role(RoleName=role_name)["Role"]
         outcome = Outcome.UNCHANGED
@@ -54,12 +64,16 @@ def ensure_role(
                 AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
                 Description="Execution role of the DynamoDBManager function (harness-managed)",
                 Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+                **_boundary(boundary),
             )["Role"]
             outcome = Outcome.CREATED
         except ClientError as meanwhile:
             if not created_meanwhile(meanwhile):
                 raise
             role, outcome = iam.get_role(RoleName=role_name)["Role"], Outcome.UNCHANGED
+    if boundary and role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") != boundary:
+        iam.put_role_permissions_boundary(RoleName=role_name, PermissionsBoundary=boundary)
+        outcome = outcome.after_change()
     if _as_dict(role.get("AssumeRolePolicyDocument", TRUST_POLICY)) != TRUST_POLICY:
         iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(TRUST_POLICY))
         outcome = outcome.after_change()

@@ -144,6 +144,9 @@ class Settings:
     # The function's source folder (HARNESS_HANDLER_DIR); None: the project's handler/. ``watch`` and ``up``
     # both build from it, so a test can deploy and edit a copy without touching handler/.
     handler_dir: Path | None = None
+    # A managed policy every role the stack creates gets as its permissions boundary (HARNESS_PERMISSIONS_BOUNDARY,
+    # an ARN): what the least-privileged deployer (fixtures/deployer-policy.json) requires. None: no boundary.
+    permissions_boundary: str | None = None
     # Endpoint variables found set (AWS_ENDPOINT_URL, ...): --target aws ignores them, and says so.
     endpoint_variables: tuple[str, ...] = ()
 
@@ -176,6 +179,7 @@ class Settings:
             port=int(_parse("HARNESS_PORT", port, int)) if port else None,
             log_level=env.get("HARNESS_LOG_LEVEL") or cls.log_level,
             enforce_iam=env.get("HARNESS_ENFORCE_IAM", "1") not in ("0", "false", "no"),
+            permissions_boundary=env.get("HARNESS_PERMISSIONS_BOUNDARY") or None,
             endpoint_variables=tuple(variables),
             state_dir=Path(state_dir).resolve() if state_dir else cls.state_dir,
             handler_dir=Path(handler_dir).resolve() if handler_dir else None,
@@ -286,6 +290,12 @@ DOCUMENTED = (
         Setting("HARNESS_MEMORY_MB", "", _field("memory_mb"), "the function's memory, MB"),
         Setting("HARNESS_TIMEOUT_S", "", _field("timeout_s"), "the function's timeout, seconds"),
         Setting("HARNESS_LOG_LEVEL", "", _field("log_level"), "the function's log level"),
+        Setting(
+            "HARNESS_PERMISSIONS_BOUNDARY",
+            "",
+            _field("permissions_boundary"),
+            "the ARN of a managed policy set as the role's permissions boundary (the scoped deployer policy needs it)",
+        ),
     ),
     *_group(
         "Local stacks (embedded emulator or endpoint)",

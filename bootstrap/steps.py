@@ -26,7 +26,9 @@ def function_steps(
     )
     policy = iam.execution_policy(described["TableArn"], target.arn("logs", f"log-group:{group}"))
     role = progress.step(
-        "role", names.role, lambda: iam.ensure_role(clients("iam"), names.role, names.policy, policy, tags)
+        "role",
+        names.role,
+        lambda: iam.ensure_role(clients("iam"), names.role, names.policy, policy, tags, settings.permissions_boundary),
     )
     spec = function.FunctionSpec(
         name=names.function,

@@ -8,6 +8,7 @@ mapped to the IAM actions it needs. The test fails if the policy lacks one, or g
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import botocore.handlers
@@ -15,7 +16,7 @@ import pytest
 
 from bootstrap import package, sweep
 from bootstrap.clients import Clients
-from bootstrap.iam import TRUST_POLICY
+from bootstrap.iam import HANDLER_DYNAMODB_ACTIONS, LOG_ACTIONS, TRUST_POLICY
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
 from harness_cli import lifecycle
@@ -23,6 +24,7 @@ from tests.support.paths import FIXTURES
 
 pytestmark = pytest.mark.unit
 POLICY = FIXTURES / "deployer-policy.json"
+BOUNDARY = FIXTURES / "role-boundary-policy.json"
 PREFIX = {"tagging": "tag"}  # signing name -> IAM prefix, where they differ
 NO_PERMISSION = {"sts:GetCallerIdentity"}  # allowed to every identity, whatever its policies
 # Tags given at creation need the tagging action too; a role handed to a function needs iam:PassRole.
@@ -76,6 +78,7 @@ def drift(settings: Settings, outputs: dict[str, Any]) -> None:
         "Statement": [{**TRUST_POLICY["Statement"][0], "Principal": {"Service": "ec2.amazonaws.com"}}],
     }
     iam.update_assume_role_policy(RoleName=names.role, PolicyDocument=json.dumps(wider))
+    iam.delete_role_permissions_boundary(RoleName=names.role)
     extra = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
     arn = iam.create_policy(PolicyName="added-by-hand", PolicyDocument=extra)["Policy"]["Arn"]
     iam.attach_role_policy(RoleName=names.role, PolicyArn=arn)
@@ -97,8 +100,11 @@ def drift(settings: Settings, outputs: dict[str, Any]) -> None:
 
 
 def test_deployer_policy__grants_exactly_what_up_down_and_sweep_call(recorder, tmp_path):
-    # GIVEN an untagged table of the stack's name (so `up --adopt` tags it)
-    settings = Settings(target=AWS, stack_name="ci-policy-1", state_dir=tmp_path)
+    # GIVEN the roles' permissions boundary, and an untagged table of the stack's name (so `up --adopt` tags it)
+    boundary = Clients(Settings(target=AWS))("iam").create_policy(
+        PolicyName="dynamodb-manager-harness-boundary", PolicyDocument=BOUNDARY.read_text()
+    )["Policy"]["Arn"]
+    settings = Settings(target=AWS, stack_name="ci-policy-1", state_dir=tmp_path, permissions_boundary=boundary)
     Clients(settings)("dynamodb").create_table(
         TableName=settings.names.table,
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -113,6 +119,8 @@ def test_deployer_policy__grants_exactly_what_up_down_and_sweep_call(recorder, t
     drift(settings, outputs)
     recorder.on = True
     lifecycle.up(settings, Progress(io.StringIO()))
+    role = Clients(settings)("iam").get_role(RoleName=settings.names.role)["Role"]
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary  # put back after drifting
     lifecycle.down(settings, Progress(io.StringIO()))
     lifecycle.up(settings, Progress(io.StringIO()))
     target = lifecycle.resolve(settings, Progress(io.StringIO()))
@@ -122,3 +130,54 @@ def test_deployer_policy__grants_exactly_what_up_down_and_sweep_call(recorder, t
     granted = {action for statement in statements for action in statement["Action"]}
     assert sorted(recorder.actions - granted) == [], "missing from fixtures/deployer-policy.json"
     assert sorted(granted - recorder.actions) == [], "granted in fixtures/deployer-policy.json, never needed"
+
+
+def _statements(path: Path) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = json.loads(path.read_text())["Statement"]
+    return statements
+
+
+def _resources(statement: dict[str, Any]) -> list[str]:
+    resource = statement["Resource"]
+    return [resource] if isinstance(resource, str) else resource
+
+
+# Where "*" stays, and why: AWS has no narrower resource for these actions.
+STAR_ALLOWED = {
+    "SweepFindsStacksByTag": "tag:GetResources has no resource-level permissions",
+    "ListLogGroups": "logs:DescribeLogGroups lists every log group of the account and region",
+}
+# The IAM actions that give a role its permissions: only with the boundary attached.
+ROLE_PERMISSION_ACTIONS = {
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+}
+
+
+def test_deployer_policy__scoped_to_the_stack_s_names_and_roles_capped_by_the_boundary():
+    statements = _statements(POLICY)
+    # "*" only where AWS allows nothing narrower
+    assert {s["Sid"] for s in statements if "*" in _resources(s)} == set(STAR_ALLOWED)
+    for statement in statements:
+        actions = set(statement["Action"])
+        services = {action.split(":")[0] for action in actions}
+        # IAM and Lambda: only the stack's role and function name patterns
+        if services & {"iam", "lambda"}:
+            assert all(":role/*-role-*" in r or ":function:" in r for r in _resources(statement)), statement["Sid"]
+        # a role gets permissions only together with the harness's boundary; the boundary is never removed
+        if actions & ROLE_PERMISSION_ACTIONS:
+            assert statement["Condition"]["StringLike"]["iam:PermissionsBoundary"].endswith(
+                ":policy/dynamodb-manager-harness-boundary"
+            ), statement["Sid"]
+        assert "iam:DeleteRolePermissionsBoundary" not in actions and "iam:*" not in actions
+        if "iam:PassRole" in actions:
+            assert statement["Condition"]["StringEquals"]["iam:PassedToService"] == "lambda.amazonaws.com"
+
+
+def test_role_boundary__allows_every_action_the_execution_policy_grants_and_nothing_else():
+    granted = {action for statement in _statements(BOUNDARY) for action in statement["Action"]}
+    assert granted == set(HANDLER_DYNAMODB_ACTIONS) | set(LOG_ACTIONS)
