@@ -12,7 +12,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bootstrap import stack
+from bootstrap import inventory, ownership, stack
+from bootstrap import partition as partitions
 from bootstrap.api import paginate
 from bootstrap.aws_errors import error_code, is_code
 from bootstrap.clients import Clients
@@ -66,10 +67,20 @@ def created(clients: Clients, stack_name: str) -> datetime | None:
     return _as_datetime(table["CreationDateTime"])
 
 
+def has_leftovers(clients: Clients, stack_name: str) -> bool:
+    """Whether anything of a stack without a table is still there. The tagging index lags deletions: a stack taken
+    down a moment ago may still be listed, so a tableless one is confirmed with the services before it is shown or
+    swept."""
+    names = Names(stack_name, clients.settings.region)
+    partition = partitions.of_region(clients.settings.region)
+    return any(ownership.inspect(resource) is not None for resource in inventory.resources(clients, names, partition))
+
+
 def stacks_with_age(clients: Clients, say: Callable[[str], None] = print) -> list[tuple[str, datetime | None]]:
     """Every harness stack on the target with when it was made (None: no table, an interrupted ``down``),
     newest first."""
-    found = [(name, created(clients, name)) for name in find_stacks(clients, say)]
+    listed = [(name, created(clients, name)) for name in find_stacks(clients, say)]
+    found = [(name, made) for name, made in listed if made is not None or has_leftovers(clients, name)]
     oldest = datetime.min.replace(tzinfo=UTC)
     return sorted(found, key=lambda pair: pair[1] or oldest, reverse=True)
 
@@ -86,7 +97,7 @@ def stale_stacks(
     stale = []
     for name in sorted(name for name in find_stacks(clients, say) if name.startswith(prefix)):
         made = created(clients, name)
-        if made is None or made < cutoff:
+        if (made is None and has_leftovers(clients, name)) or (made is not None and made < cutoff):
             stale.append(name)
     return stale
 

@@ -125,3 +125,15 @@ def test_sweep_on_an_emulator_without_the_tagging_api__falls_back_and_says_so(aw
     assert said == [
         "note: no Resource Groups Tagging API here (UnknownOperationException): listing REST APIs and tables instead"
     ]
+
+
+def test_stack_taken_down_but_still_in_the_tagging_index__neither_listed_nor_swept(moto_aws, tmp_path, monkeypatch):
+    # GIVEN one stack up, and the tagging index still listing another that was taken down a moment ago
+    up("ci-7-1", tmp_path)
+    gone = up("ci-8-1", tmp_path)
+    lifecycle.down(gone, Progress(io.StringIO()))
+    clients = Clients(Settings(target=AWS))
+    monkeypatch.setattr(sweep, "find_stacks", lambda _clients, _say=print: {"ci-7-1", "ci-8-1"})
+    # WHEN stacks are listed and the stale ones looked for, THEN the gone one is confirmed gone and left out
+    assert [name for name, _made in sweep.stacks_with_age(clients)] == ["ci-7-1"]
+    assert sweep.stale_stacks(clients, "ci-", timedelta(hours=6), now=LATER) == ["ci-7-1"]
