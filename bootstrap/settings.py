@@ -124,7 +124,8 @@ class Settings:
     plan_rate_limit: float = 100.0
     plan_burst_limit: int = 500
     plan_quota_per_day: int = 100_000
-    # > 0: reads lag writes by this long unless ConsistentRead (local stacks only; see local_runtime/faults/proxy_server.py)
+    # > 0: reads lag writes by this long unless ConsistentRead (local stacks only;
+    # see local_runtime/faults/proxy_server.py)
     consistency_window_ms: float = 0.0
     # Local targets: execution environments ``./harness up`` starts before it returns, so a first burst of
     # that many concurrent clients finds them warm (what provisioned concurrency does on AWS). 0: none.

@@ -1,4 +1,7 @@
-"""``python -m harness_cli COMMAND``: the command line behind ``./harness`` (each command's ``--help`` lists its options)."""
+"""``python -m harness_cli COMMAND``: the command line behind ``./harness``.
+
+Each command's ``--help`` lists its options.
+"""
 
 import argparse
 import importlib
