@@ -188,9 +188,9 @@ FORK_SERVER = Patch(
     RUNTIME,
     "subprocess",
     "speed",
-    "Python execution environments are forked from a process that has imported boto3: one cold start's CPU"
-    " 765 / 700 → 275 / 205 ms, `_spawn` to ready 1.01 / 1.00 → 0.50 / 0.41 s (`benchmarks/cold_start.py 8`,"
-    " `HARNESS_FORK_SERVER=0` / 1)",
+    "Python execution environments are forked from a process that has imported boto3: a cold start's CPU 3.6× less,"
+    " `_spawn` to ready 2.9-3.0× sooner (2026-12-07: 250 / 260 → 70 / 70 ms, 269 / 271 → 90 / 93 ms; `python -m"
+    " benchmarks.cold_start 5`, `HARNESS_FORK_SERVER=0` / 1 alternated twice)",
     VERSION,
     "tests/e2e/test_fork_server.py::test_the_projects_function__is_forked_too",
     expects=((f"{RUNTIME}.Worker._spawn", "self._proc = subprocess.Popen("),),
@@ -302,9 +302,10 @@ SERVER = Patch(
     "ministack.app",
     "main",
     "speed",
-    "MiniStack's app served by uvicorn's httptools (C) instead of hypercorn's h11 (Python): HTTP 43 → 15 % of"
-    " the emulator's GIL time; first burst 103 → 141 req/s, emulator CPU per request 5.97 → 4.00 ms (medians of"
-    " 5 pairs, `HARNESS_MINISTACK_SERVER=hypercorn` / uvicorn)",
+    "MiniStack's app served by uvicorn's httptools (C) instead of hypercorn's h11 (Python), 43 → 15 % of the"
+    " emulator's GIL time: its CPU per request 0.61-0.76×, bursts of 300 creates 1.11-1.64× the req/s, `read` p50"
+    " 0.83-0.91× (2026-12-07, `./harness bench --requests 300`, `HARNESS_MINISTACK_SERVER=hypercorn` / uvicorn"
+    " alternated twice)",
     VERSION,
     "tests/e2e/test_ministack_server.py::test_uvicorn__answers_as_hypercorn_did",
     expects=(
