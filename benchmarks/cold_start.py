@@ -21,7 +21,7 @@ os.environ.update(AUTH="false", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY=
 from ministack.core import lambda_runtime  # noqa: E402
 
 from bootstrap import package  # noqa: E402
-from local_runtime.ministack import tuned as ministack_tuned  # noqa: E402
+from local_runtime.ministack.patches import apply_patches  # noqa: E402
 
 CONFIG = {
     "FunctionName": "cold-start",
@@ -38,7 +38,7 @@ def cpu_ms(pid: int) -> float:
 
 
 def main(count: int) -> None:
-    ministack_tuned.install()
+    apply_patches()
     code = package.build_zip()
     walls, cpus = [], []
     for _ in range(count + 1):  # the first also waits for the fork server's start: not counted

@@ -17,7 +17,7 @@ case "${1:-}" in
     ministack)
         python -m local_runtime.faults.proxy_server --shared --bind 0.0.0.0 \
             --port "${HARNESS_FAULT_PROXY_PORT:-${HARNESS_CONSISTENCY_PROXY_PORT:-4600}}" --upstream "http://127.0.0.1:${GATEWAY_PORT:-4566}" &
-        exec python -m local_runtime.ministack.tuned
+        exec python -m local_runtime.ministack
         ;;
     *)
         exec "$@"

@@ -26,12 +26,8 @@ Each patch keeps what a client sees (status codes, bodies, headers, logs, IAM de
 import contextvars
 import functools
 
-from ministack.core import concurrency, iam_evaluator, lambda_runtime
+from ministack.core import iam_evaluator
 
-from local_runtime.ministack.reused_threads import threading_with_reused_threads
-
-# The modules whose threads are reused; each reads ``threading`` by module-level name when it starts one.
-MODULES_WITH_REUSED_THREADS = (concurrency, lambda_runtime)
 PARSED_DOCUMENTS_KEPT = 1024
 _original_parse_policy_document = iam_evaluator.parse_policy_document
 
@@ -70,11 +66,3 @@ def caller_arn_resolved_when_read() -> str:
         arn = context.copy().run(iam_evaluator.request_caller_arn, headers, query_params)  # a copy: any thread
         iam_evaluator._request_caller_arn.set(arn)
     return _original_caller_arn()
-
-
-def install() -> None:
-    for module in MODULES_WITH_REUSED_THREADS:
-        module.threading = threading_with_reused_threads
-    iam_evaluator.parse_policy_document = parse_policy_document_once  # read by module-level name there
-    iam_evaluator.pin_request_caller = pin_request_caller_when_read  # both imported at call time by their users
-    iam_evaluator.caller_arn = caller_arn_resolved_when_read

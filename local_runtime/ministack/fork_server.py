@@ -33,8 +33,6 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from ministack.core import lambda_runtime
-
 from local_runtime.function_runtime import fork_server
 from local_runtime.function_runtime.forked_process import ForkedProcess, readable_within, text_pipes
 
@@ -211,13 +209,15 @@ def is_python_worker(args: object, options: dict) -> bool:
     )
 
 
-def install() -> None:
+def subprocess_through_fork_server() -> _SubprocessThroughForkServer | None:
+    """``lambda_runtime``'s ``subprocess`` with a started fork server behind it; None when ``HARNESS_FORK_SERVER=0``
+    or the server could not start (MiniStack's own subprocesses then)."""
     if os.environ.get(SWITCH, "1") == "0":
-        return
+        return None
     server = ForkServer()
     try:
         server.start()
     except OSError as error:
         logger.warning("fork server not started, execution environments start as subprocesses: %s", error)
-        return
-    lambda_runtime.subprocess = _SubprocessThroughForkServer(server)
+        return None
+    return _SubprocessThroughForkServer(server)

@@ -31,7 +31,7 @@ def after_stop(state_dir: Path) -> None:
 
 def command(_state_dir: Path) -> list[str]:
     # The function workers run on this same interpreter, so they see boto3 and the bundled packages.
-    return [sys.executable, "-m", "local_runtime.ministack.tuned"]
+    return [sys.executable, "-m", "local_runtime.ministack"]  # patches.py applied, then MiniStack's main
 
 
 def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> dict[str, str]:

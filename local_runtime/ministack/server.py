@@ -42,6 +42,13 @@ def _in_use(host: str, port: int) -> bool:
         return probe.connect_ex(("127.0.0.1" if host == "0.0.0.0" else host, port)) == 0  # noqa: S104
 
 
+def main_on_uvicorn() -> None:
+    """``ministack.app.main``, replaced (``patches.py``): the same app, served by ``serve``."""
+    from local_runtime.ministack.patches import SERVER
+
+    serve(SERVER.original)
+
+
 def serve(main: Callable[[], None]) -> None:
     """MiniStack's app on uvicorn (httptools); ``main``, MiniStack's own, when hypercorn is wanted."""
     if not wanted():

@@ -119,11 +119,7 @@ def _spawn_noting_the_runtime(self: Any) -> Any:
         _spawning.runtime = ""
 
 
-def install() -> None:
-    """``Worker._spawn`` is MiniStack's only user of ``zipfile`` in ``lambda_runtime``. It also catches
-    ``zipfile.LargeFileError``, which no Python has (an over-large layer raised AttributeError there): it is given
-    ``zipfile.LargeZipFile``, the error it means."""
-    lambda_runtime.zipfile = SimpleNamespace(
-        ZipFile=SharedCodeZipFile, BadZipFile=zipfile.BadZipFile, LargeFileError=zipfile.LargeZipFile
-    )
-    lambda_runtime.Worker._spawn = _spawn_noting_the_runtime
+# ``lambda_runtime``'s ``zipfile``: ``Worker._spawn`` is its only user there. It also catches
+# ``zipfile.LargeFileError``, which no Python has (an over-large layer raised AttributeError there): it is given
+# ``zipfile.LargeZipFile``, the error it means.
+ZIPFILE = SimpleNamespace(ZipFile=SharedCodeZipFile, BadZipFile=zipfile.BadZipFile, LargeFileError=zipfile.LargeZipFile)

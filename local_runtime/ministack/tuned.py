@@ -37,8 +37,9 @@ does: one execution environment per function (a concurrent request waits for it 
 second, which would want the same debugger port), no function timeout (a paused invocation is not killed),
 and the code unzipped to one fixed folder, so a debugger's path mapping holds.
 
-Each patched name is checked by ``tests/unit/local_runtime/ministack/test_tuning.py``, which fails if an upgrade moves
-it. Run as ``python -m local_runtime.ministack.tuned``.
+Every name replaced is declared, with its kind, reason and guarding test, in ``patches.py``, which applies them all
+(``python -m local_runtime.ministack`` starts the tuned MiniStack); ``python -m local_runtime.patching --check`` says
+whether each still applies to the MiniStack installed.
 """
 
 import asyncio
@@ -53,11 +54,9 @@ from typing import Any
 
 from ministack.core import lambda_runtime
 from ministack.core.responses import error_response_json
-from ministack.services import apigateway_v1, dynamodb, lambda_svc
+from ministack.services import apigateway_v1, dynamodb
 
 from local_runtime.function_runtime.hooks import DEBUG_TIMEOUT_S, STARTUP_VARIABLE, TASK_ROOT_VARIABLE
-from local_runtime.function_runtime.startup import DEBUG_PORT
-from local_runtime.ministack import fast_path, fork_server, server, shared_code, workers
 from local_runtime.ministack.update_expression import UpdateExpressionError, check
 
 SETTLE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_SETTLE_MS", "0.5")) / 1000
@@ -157,33 +156,5 @@ def _fixed_task_folder(**_ignored: Any) -> str:
     return str(folder)
 
 
-def _install_debugging() -> None:
-    lambda_runtime.acquire_worker = _acquire_the_one_worker
-    lambda_svc.acquire_worker = _acquire_the_one_worker
-    lambda_runtime.Worker.invoke = _invoke_without_timeout
-    lambda_runtime.tempfile = SimpleNamespace(mkdtemp=_fixed_task_folder, gettempdir=tempfile.gettempdir)
-
-
-def install() -> None:
-    lambda_runtime.Worker._drain_stderr_bounded = _drain_with_tuned_windows
-    lambda_svc._LAMBDA_STATE_TRANSITION_DELAY = PENDING_S
-    apigateway_v1._update_api_key = _update_api_key_with_boolean_enabled
-    apigateway_v1._lambda_proxy_response = _lambda_proxy_response_as_aws
-    dynamodb._update_item = _update_item_with_checked_expression
-    workers.install()
-    fast_path.install()
-    fork_server.install()
-    shared_code.install()
-    if os.environ.get(STARTUP_VARIABLE):
-        lambda_runtime._PYTHON_WORKER_SCRIPT = _worker_script_with_startup(lambda_runtime._PYTHON_WORKER_SCRIPT)
-    if os.environ.get(DEBUG_PORT):
-        _install_debugging()  # a request paused at a breakpoint waits: no 29 s integration timeout then
-    else:
-        apigateway_v1._invoke_lambda_proxy_v1 = _invoke_lambda_proxy_within_timeout
-
-
-if __name__ == "__main__":
-    install()
-    from ministack.app import main
-
-    server.serve(main)
+# Debugging: ``lambda_runtime``'s ``tempfile``, whose ``mkdtemp`` gives the one fixed folder.
+TEMPFILE_FOR_DEBUGGING = SimpleNamespace(mkdtemp=_fixed_task_folder, gettempdir=tempfile.gettempdir)

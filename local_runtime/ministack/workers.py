@@ -19,7 +19,6 @@ import threading
 from typing import Any
 
 from ministack.core import lambda_runtime
-from ministack.services import lambda_svc
 
 _original_invalidate = lambda_runtime.invalidate_worker  # replaced, not wrapped; kept for the shape test
 _original_release = lambda_runtime.release_worker
@@ -72,10 +71,3 @@ def release_or_stop(worker: Any) -> None:
             if worker in workers:
                 workers.remove(worker)
     lambda_runtime.kill_workers([worker])
-
-
-def install() -> None:
-    """Both names are imported into ``lambda_svc`` by value: patch them there too."""
-    for module in (lambda_runtime, lambda_svc):
-        module.invalidate_worker = invalidate_sparing_busy_workers
-        module.release_worker = release_or_stop

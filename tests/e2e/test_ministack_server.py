@@ -52,7 +52,7 @@ def emulator(server: str, tmp_path: Path) -> Iterator[int]:
         "HARNESS_FORK_SERVER": "0",
         "PYTHONPATH": str(ROOT),
     }
-    process = spawn([sys.executable, "-m", "local_runtime.ministack.tuned"], env, scratch / "log")
+    process = spawn([sys.executable, "-m", "local_runtime.ministack"], env, scratch / "log")
     try:
         health = f"http://127.0.0.1:{port}{HEALTH_PATH}"
         assert poll_until(lambda: answers_health(health) or process.poll() is not None, 60.0), server

@@ -16,6 +16,7 @@ from ministack.services import iam as iam_svc
 
 from local_runtime.ministack import fast_path as ministack_fast_path
 from local_runtime.ministack import reused_threads
+from local_runtime.ministack.patches import FAST_PATH
 from local_runtime.ministack.reused_threads import ReusedThread, threading_with_reused_threads
 from tests.support.polling import poll
 
@@ -24,17 +25,15 @@ REUSED = threading_with_reused_threads
 
 
 @pytest.fixture
-def installed(monkeypatch):
-    """The fast path installed in this process, and every patched name given back afterwards."""
-    for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
-        monkeypatch.setattr(module, "threading", module.threading)
-    for name in ("parse_policy_document", "pin_request_caller", "caller_arn"):
-        monkeypatch.setattr(iam_evaluator, name, getattr(iam_evaluator, name))
-    ministack_fast_path.install()
+def installed():
+    """The fast path's patches applied in this process, and undone afterwards."""
+    FAST_PATH.apply()
+    yield
+    FAST_PATH.undo()
 
 
 def test_threads_we_reuse__are_started_by_module_level_name_as_daemons():
-    for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
+    for module in (concurrency, lambda_runtime):
         assert module.threading is threading or module.threading is REUSED
     assert "threading.Thread(target=_run, daemon=True, name=thread_name).start()" in inspect.getsource(
         concurrency.run_reentrant

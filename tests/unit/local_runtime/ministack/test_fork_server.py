@@ -199,9 +199,7 @@ def test_fallback__a_dead_server_is_logged_once_and_popen_used(worker, caplog, m
 
 def test_switch__off_leaves_ministack_alone(monkeypatch):
     monkeypatch.setenv(ministack_fork_server.SWITCH, "0")
-    monkeypatch.setattr(lambda_runtime, "subprocess", subprocess)
-    ministack_fork_server.install()
-    assert lambda_runtime.subprocess is subprocess
+    assert ministack_fork_server.subprocess_through_fork_server() is None  # so apply_patches leaves it alone
 
 
 def test_readable__fd_numbers_above_select_s_limit():

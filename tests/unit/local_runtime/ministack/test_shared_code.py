@@ -14,6 +14,7 @@ from ministack.core import lambda_runtime
 from local_runtime.function_runtime.hooks import TASK_ROOT_VARIABLE
 from local_runtime.ministack import launcher as ministack
 from local_runtime.ministack import shared_code as ministack_shared_code
+from local_runtime.ministack.patches import SHARED_CODE
 
 pytestmark = pytest.mark.unit
 
@@ -132,11 +133,10 @@ def test_after_stop__deletes_environments_copies_and_the_pid_file_and_keeps_the_
     assert sorted(path.name for path in scratch.iterdir()) == ["someone-elses.txt"]
 
 
-def test_install__replaces_only_lambda_runtimes_zipfile(monkeypatch):
-    monkeypatch.setattr(lambda_runtime, "zipfile", zipfile)
-    monkeypatch.setattr(lambda_runtime.Worker, "_spawn", lambda_runtime.Worker._spawn)
-    ministack_shared_code.install()
-    assert lambda_runtime.zipfile.ZipFile is ministack_shared_code.SharedCodeZipFile
-    assert lambda_runtime.zipfile.BadZipFile is zipfile.BadZipFile
-    assert lambda_runtime.zipfile.LargeFileError is zipfile.LargeZipFile  # the name MiniStack catches, fixed
+def test_install__replaces_only_lambda_runtimes_zipfile():
+    with SHARED_CODE:
+        assert lambda_runtime.zipfile.ZipFile is ministack_shared_code.SharedCodeZipFile
+        assert lambda_runtime.zipfile.BadZipFile is zipfile.BadZipFile
+        assert lambda_runtime.zipfile.LargeFileError is zipfile.LargeZipFile  # the name MiniStack catches, fixed
+    assert lambda_runtime.zipfile is zipfile
     assert zipfile.ZipFile is not ministack_shared_code.SharedCodeZipFile

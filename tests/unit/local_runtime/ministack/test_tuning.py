@@ -7,29 +7,25 @@ import time
 from pathlib import Path
 
 import pytest
-from ministack.core import iam_evaluator, lambda_runtime, persistence
+from ministack.core import lambda_runtime, persistence
 from ministack.services import apigateway_v1, dynamodb, lambda_svc
 
-from local_runtime.ministack import fast_path as ministack_fast_path
 from local_runtime.ministack import launcher as ministack
 from local_runtime.ministack import tuned as ministack_tuned
+from local_runtime.ministack.patches import apply_patches
+from local_runtime.patching import Patch, Patches
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(autouse=True)
-def no_fork_server_and_fast_path_given_back(monkeypatch):
-    """install() would start a fork server in this test process (tested in test_fork_server.py); it also installs
-    the fast path (ministack_fast_path.py) and the shared code copies: their names are given back after each test."""
+def no_fork_server_and_patches_undone(monkeypatch):
+    """apply_patches() would start a fork server in this test process (tested in test_fork_server.py); every patch
+    it applies is undone after each test."""
     monkeypatch.setenv("HARNESS_FORK_SERVER", "0")
-    monkeypatch.setattr(lambda_runtime, "zipfile", lambda_runtime.zipfile)  # ministack_shared_code.py's
-    monkeypatch.setattr(lambda_runtime.Worker, "_spawn", lambda_runtime.Worker._spawn)
-    monkeypatch.setattr(lambda_svc, "_LAMBDA_STATE_TRANSITION_DELAY", lambda_svc._LAMBDA_STATE_TRANSITION_DELAY)
-    for module in ministack_fast_path.MODULES_WITH_REUSED_THREADS:
-        monkeypatch.setattr(module, "threading", module.threading)
-    for name in ("parse_policy_document", "pin_request_caller", "caller_arn"):
-        monkeypatch.setattr(iam_evaluator, name, getattr(iam_evaluator, name))
+    yield
+    Patches(Patch.applied).undo()
 
 
 def test_patched_method__still_has_the_windows_we_tune():
@@ -41,7 +37,7 @@ def test_patched_method__still_has_the_windows_we_tune():
 def test_install__replaces_the_drain_with_the_tuned_windows():
     original = lambda_runtime.Worker._drain_stderr_bounded
     try:
-        ministack_tuned.install()
+        apply_patches()
         tuned = inspect.signature(lambda_runtime.Worker._drain_stderr_bounded).parameters
         assert tuned["idle_confirm"].default == ministack_tuned.SETTLE_S
     finally:
@@ -51,8 +47,8 @@ def test_install__replaces_the_drain_with_the_tuned_windows():
 def test_install__a_new_function_is_pending_for_the_tuned_moment_only():
     # MiniStack reads its delay by module-level name when it schedules the Pending -> Active flip
     assert "_schedule_state_transition(name, _LAMBDA_STATE_TRANSITION_DELAY)" in inspect.getsource(lambda_svc)
-    assert "\n_LAMBDA_STATE_TRANSITION_DELAY = 0.5\n" in inspect.getsource(lambda_svc)  # its own (docs/settings.md)
-    ministack_tuned.install()
+    assert "\n_LAMBDA_STATE_TRANSITION_DELAY = 0.5\n" in inspect.getsource(lambda_svc)  # its own, docs/settings.md
+    apply_patches()
     assert lambda_svc._LAMBDA_STATE_TRANSITION_DELAY == ministack_tuned.PENDING_S
 
 
@@ -82,7 +78,7 @@ def test_patched_api_gateway_functions__still_there_with_the_shapes_we_wrap():
 def test_install__a_failed_invocation_gets_aws_body_and_a_disabled_key_is_a_boolean():
     originals = (apigateway_v1._update_api_key, apigateway_v1._lambda_proxy_response)
     try:
-        ministack_tuned.install()
+        apply_patches()
         failed = {"error": True, "body": {"errorMessage": "boom", "errorType": "RuntimeError"}}
         assert apigateway_v1._lambda_proxy_response(failed) == (None, "Internal server error")
         created = json.loads(apigateway_v1._create_api_key({"name": "k", "enabled": True})[2])
@@ -102,7 +98,7 @@ def test_update_item__dispatched_by_module_level_name_with_the_shape_we_wrap():
 def test_install__update_item_refuses_a_syntax_error_with_dynamodbs_answer():
     original = dynamodb._update_item
     try:
-        ministack_tuned.install()
+        apply_patches()
         status, _headers, body = dynamodb._update_item({"TableName": "t", "Key": {}, "UpdateExpression": "SET = ="})
         assert status == 400
         assert json.loads(body) == {

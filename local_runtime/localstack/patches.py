@@ -1,0 +1,111 @@
+"""Every change our plugin package (``executor/harness_lambda_executor``) makes to LocalStack, declared once
+(``local_runtime/patching.py``).
+
+The package runs inside LocalStack's own virtualenv and cannot import this project, so it makes its changes itself;
+``where`` names the function that makes each. ``tests/unit/local_runtime/test_patching.py`` reads the package's
+source and fails when it changes a LocalStack name, appends to a handler chain, overrides a private method or
+registers an entry point that is not declared here, or when a declaration names a function that no longer does so.
+``check()`` needs LocalStack importable, which it is only in its own virtualenv: ``PYTHONPATH=. <that
+virtualenv>/bin/python -m local_runtime.patching --check``."""
+
+from local_runtime.patching import Change
+
+VERSION = "localstack-core 2026.3.0"
+LAMBDA, GATEWAY = "localstack.services.lambda_", "localstack.services.apigateway.next_gen.execute_api"
+E2E = "tests/e2e"  # run on LocalStack by `tox -e e2e-localstack`
+DEBUGGER_TEST = (
+    f"{E2E}/test_debugger.py::test_up_debug__a_breakpoint_in_an_operation_stops_the_request_which_then_succeeds"
+)
+
+CHANGES = [
+    Change(
+        f"{LAMBDA}.invocation.plugins",
+        "RuntimeExecutorPlugin",
+        "extension",
+        "Lambda without Docker: each execution environment is a local process (`LAMBDA_RUNTIME_EXECUTOR=process`,"
+        " entry point `localstack.lambda.runtime_executor`)",
+        VERSION,
+        f"{E2E}/test_api_operations.py::test_round_trip__create_read_update_read_list_delete_read",
+        where="plugin.py:ProcessRuntimeExecutorPlugin",
+    ),
+    Change(
+        "localstack.runtime.hooks",
+        "on_infra_start",
+        "extension",
+        "loads our extension (the community runtime has no loader for `localstack.extensions`, Pro's)",
+        VERSION,
+        f"{E2E}/test_security.py::test_role__is_denied_everything_else",
+        where="extension.py:load_harness_enforcement",
+    ),
+    Change(
+        "localstack.aws.handlers",
+        "serve_custom_service_request_handlers",
+        "aws-parity",
+        "a call signed by a role session is refused with AWS's AccessDenied unless the role's policies allow it"
+        " (IAM enforcement is LocalStack Pro's); a handler appended to the chain",
+        VERSION,
+        f"{E2E}/test_security.py::test_role__is_denied_everything_else",
+        where="extension.py:HarnessEnforcement.update_request_handlers",
+    ),
+    Change(
+        "localstack.aws.handlers",
+        "preprocess_request",
+        "extension",
+        "adds the API Gateway handler below once LocalStack has loaded API Gateway (it loads lazily); a handler"
+        " appended to the chain",
+        VERSION,
+        f"{E2E}/test_reliability.py::test_usage_plan_throttle__429",
+        where="extension.py:HarnessEnforcement.on_platform_start",
+    ),
+    Change(
+        f"{GATEWAY}.handlers",
+        "preprocess_request",
+        "aws-parity",
+        "stage and method throttling, then the usage plan's throttle and quota for the request's key, answered with"
+        " API Gateway's 429s (LocalStack throttles nothing); a handler appended to the chain",
+        VERSION,
+        f"{E2E}/test_reliability.py::test_usage_plan_quota__429_once_used_up",
+        where="extension.py:HarnessEnforcement._patch_api_gateway",
+    ),
+    Change(
+        f"{GATEWAY}.integrations.aws.RestApiAwsProxyIntegration",
+        "invoke",
+        "aws-parity",
+        'a Lambda proxy integration still running after its timeout (29 s by default) answers 504 `{"message":'
+        ' "Endpoint request timed out"}`, as on AWS; LocalStack waited as long as the function ran',
+        VERSION,
+        f"{E2E}/test_faults.py::test_latency_beyond_api_gateway_s_29_s__504",
+        parameters=("self", "context"),
+        where="integration_timeout.py:install",
+    ),
+    Change(
+        f"{LAMBDA}.hooks",
+        "inject_ldm_provisioner",
+        "debugging",
+        "`up --debug`: one execution environment per function version, one invocation at a time, through the"
+        " provisioner seam of Lambda Debug Mode (Pro's); sets the version manager's `ldm_provisioner`",
+        VERSION,
+        DEBUGGER_TEST,
+        expects=((f"{LAMBDA}.invocation.version_manager.LambdaVersionManager", "self.ldm_provisioner"),),
+        where="debugging.py:provide_one_debug_environment",
+    ),
+    Change(
+        f"{LAMBDA}.ldm",
+        "IS_LDM_ENABLED",
+        "debugging",
+        "`up --debug`: an invocation waits up to an hour for its debugged environment instead of 905 s",
+        VERSION,
+        DEBUGGER_TEST,
+        where="debugging.py:provide_one_debug_environment",
+    ),
+    Change(
+        f"{LAMBDA}.invocation.execution_environment.ExecutionEnvironment",
+        "_get_startup_timeout_seconds",
+        "debugging",
+        "`up --debug`: the debugged environment may take a day to start (it waits for the debugger before it reports"
+        " ready); overridden in a subclass",
+        VERSION,
+        DEBUGGER_TEST,
+        where="debugging.py:_DebuggedEnvironment._get_startup_timeout_seconds",
+    ),
+]
