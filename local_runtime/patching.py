@@ -6,26 +6,18 @@ kind it is, why (the AWS behaviour or the measured figure it buys), which emulat
 which test guards it. ``check()`` says whether the emulator installed here still has what the change relies on, without
 applying it. Targets and replacements are named by dotted path, imported only when used: the registry loads, and
 checks patch by patch, even where an emulator upgrade has moved names. The declarations are in
-``ministack/patches.py`` and ``localstack/patches.py``; ``docs/architecture.md`` carries their table:
-
-    python -m local_runtime.patching --markdown | --write | --check
+``ministack/patches.py`` and ``localstack/patches.py``; ``patch_registry.py`` lists them (its table is in
+``docs/architecture.md``) and checks them against the emulators installed.
 """
 
-import argparse
 import importlib
-import importlib.metadata
 import importlib.util
 import inspect
-import re
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 KINDS = ("aws-parity", "speed", "debugging", "extension")  # extension: an official extension point, nothing replaced
 APPLIES, GONE, CHANGED = "applies", "target gone", "signature changed"
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "architecture.md"
-START, END = "<!-- patches:start -->", "<!-- patches:end -->"
 _UNSET = object()
 
 
@@ -132,49 +124,3 @@ class Patches(list, _AppliedWithin):
     def undo(self) -> None:
         for patch in reversed(self):
             patch.undo()
-
-
-def declared() -> list[Change]:
-    """Every declared change: MiniStack's, then LocalStack's, each in the order declared."""
-    importlib.import_module("local_runtime.ministack.patches")
-    importlib.import_module("local_runtime.localstack.patches")
-    return sorted(Change.declared, key=lambda change: change.emulator, reverse=True)
-
-
-def markdown() -> str:
-    rows = ["| emulator | name replaced | kind | why | written for | guarded by |", "|---|---|---|---|---|---|"]
-    for change in declared():
-        cells = [change.emulator, f"`{change.target}.{change.name}`", change.kind, change.why, change.written_for]
-        rows.append("| " + " | ".join([*cells, f"`{change.guarded_by}`"]) + " |")
-    return "\n".join(rows) + "\n"
-
-
-def page_with_table(page: str) -> str:
-    """The page with the registry's table between its markers."""
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    return pattern.sub(lambda _: f"{START}\n{markdown()}{END}", page)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m local_runtime.patching", description=__doc__.split("\n")[0])
-    parser.add_argument("--markdown", action="store_true", help="print the registry's table")
-    parser.add_argument("--write", action="store_true", help=f"write the table into {PAGE.name}")
-    parser.add_argument("--check", action="store_true", help="does each change still apply here? (exit 0)")
-    args = parser.parse_args(argv)
-    if args.write:
-        PAGE.write_text(page_with_table(PAGE.read_text()))
-    if args.markdown:
-        print(markdown(), end="")
-    if args.check:
-        versions = {found.metadata["Name"].lower(): found.version for found in importlib.metadata.distributions()}
-        for emulator in dict.fromkeys(change.emulator for change in declared()):
-            print(f"{emulator} installed here: {versions.get(emulator, 'none')}")
-        for change in declared():
-            print(f"{change.emulator:<10} {change.target}.{change.name}: {change.check()}")
-    return 0
-
-
-if __name__ == "__main__":  # the registry is local_runtime.patching's, which the declarations import, not this copy's
-    from local_runtime.patching import main as registry_main
-
-    sys.exit(registry_main())

@@ -6,7 +6,7 @@ The package runs inside LocalStack's own virtualenv and cannot import this proje
 source and fails when it changes a LocalStack name, appends to a handler chain, overrides a private method or
 registers an entry point that is not declared here, or when a declaration names a function that no longer does so.
 ``check()`` needs LocalStack importable, which it is only in its own virtualenv: ``PYTHONPATH=. <that
-virtualenv>/bin/python -m local_runtime.patching --check``."""
+virtualenv>/bin/python -m local_runtime.patch_registry --check``."""
 
 from local_runtime.patching import Change
 

@@ -38,8 +38,8 @@ second, which would want the same debugger port), no function timeout (a paused 
 and the code unzipped to one fixed folder, so a debugger's path mapping holds.
 
 Every name replaced is declared, with its kind, reason and guarding test, in ``patches.py``, which applies them all
-(``python -m local_runtime.ministack`` starts the tuned MiniStack); ``python -m local_runtime.patching --check`` says
-whether each still applies to the MiniStack installed.
+(``python -m local_runtime.ministack`` starts the tuned MiniStack); ``python -m local_runtime.patch_registry --check``
+says whether each still applies to the MiniStack installed.
 """
 
 import asyncio

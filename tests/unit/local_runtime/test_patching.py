@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime import patching
+from local_runtime import patch_registry, patching
 from local_runtime.localstack import patches as localstack_patches
 from local_runtime.ministack import patches as ministack_patches
 from local_runtime.patching import APPLIES, Change, Patch
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.unit
-CHANGES = patching.declared()
+CHANGES = patch_registry.declared()
 PATCHES = [change for change in CHANGES if isinstance(change, Patch)]
 EXECUTOR = ROOT / "local_runtime/localstack/executor"
 # Methods of ours on LocalStack subclasses that LocalStack does not define: no override.
@@ -30,9 +30,9 @@ def _id(change: Change) -> str:
 
 
 def test_architecture_page__carries_the_registry_s_table():
-    page = patching.PAGE.read_text()
-    assert patching.START in page and patching.END in page
-    assert patching.page_with_table(page) == page, "run: python -m local_runtime.patching --write"
+    page = patch_registry.PAGE.read_text()
+    assert patch_registry.START in page and patch_registry.END in page
+    assert patch_registry.page_with_table(page) == page, "run: python -m local_runtime.patch_registry --write"
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=_id)
