@@ -16,6 +16,7 @@ from bootstrap.client_types import APIGatewayClient
 INTERVALS_S = {"DeleteRestApi": 30.0, "UpdateUsagePlan": 20.0, "CreateDeployment": 5.0}
 MAX_WAITS = 6  # DeleteRestApi: at most 3 minutes
 MAX_WAIT_S = 60.0  # a Retry-After beyond this is capped
+LIMIT_EXCEEDED_ATTEMPTS = 2  # LimitExceededException: one retry, then it surfaces
 
 
 def sleep(seconds: float) -> None:
@@ -43,8 +44,18 @@ def needs_retry(response: Any, operation: Any, attempts: int, **_kwargs: Any) ->
     return 0
 
 
+def limit_exceeded(response: Any, attempts: int, **_kwargs: Any) -> bool | None:
+    """API Gateway answers ``LimitExceededException`` for a burst of calls and for an account quota alike (API keys,
+    usage plans per region), and botocore retries it as throttling, eight times (~35 s) before a quota surfaces.
+    Retried once (a burst has passed by then); after that the error, whose message names the limit, is raised."""
+    if response is None or response[1].get("Error", {}).get("Code") != "LimitExceededException":
+        return None
+    return None if attempts < LIMIT_EXCEEDED_ATTEMPTS else False
+
+
 def register(apigw: APIGatewayClient) -> None:
     """Give an API Gateway client for real AWS the quota-aware retries."""
+    apigw.meta.events.register_first("needs-retry.api-gateway", limit_exceeded)  # type: ignore[arg-type]
     for operation in INTERVALS_S:
         # botocore-stubs types every handler as returning None; a needs-retry handler answers a delay.
         apigw.meta.events.register_first(f"needs-retry.api-gateway.{operation}", needs_retry)  # type: ignore[arg-type]

@@ -203,3 +203,22 @@ def test_create_meets_a_table_being_deleted__waited_out_then_created_again(aws_e
         described, outcome = table.ensure_table(dynamodb, "tbl", {}, sleep=lambda _s: None)
         stub.assert_no_pending_responses()
     assert (outcome, described["TableStatus"]) == (Outcome.CREATED, "ACTIVE")
+
+
+LIMIT = (429, {"x-amzn-ErrorType": "LimitExceededException"}, b'{"message": "Cannot exceed limit of 10000 API keys"}')
+
+
+def test_aws_account_limit__surfaces_after_one_retry_naming_the_limit(aws_env, quota_sleeps):
+    # GIVEN an account at its API-key limit: every CreateApiKey answers LimitExceededException
+    apigw = Clients(Settings(target=AWS))("apigateway")
+    served = script_http(apigw, "CreateApiKey", [LIMIT] * 8)
+    # WHEN up creates the key, THEN the error comes after one retry (not eight), naming the limit
+    with pytest.raises(ClientError, match="LimitExceededException.*10000 API keys"):
+        apigw.create_api_key(name="k", enabled=True)
+    assert served == [429, 429]
+
+
+def test_aws_burst_limit__one_retry_absorbs_it(aws_env, quota_sleeps):
+    apigw = Clients(Settings(target=AWS))("apigateway")
+    served = script_http(apigw, "GetRestApis", [LIMIT, (200, {}, b'{"item": []}')])
+    assert apigw.get_rest_apis()["items"] == [] and served == [429, 200]
