@@ -9,11 +9,13 @@ from typing import Any, TypedDict
 from botocore.exceptions import ClientError
 
 from bootstrap.aws_errors import created_meanwhile, delete_or_absent, is_code
-from bootstrap.client_types import APIGatewayClient, LambdaClient, WaiterConfigTypeDef
+from bootstrap.client_types import APIGatewayClient, LambdaClient, PatchOperationTypeDef, WaiterConfigTypeDef
 from bootstrap.report import Outcome
 
 RESOURCE_PATH = "DynamoDBManager"
 METHOD = "POST"
+# The method's authorizationType for each setting of ``Settings.authorization``.
+AUTHORIZATION_TYPES = {"api-key": "NONE", "iam": "AWS_IAM"}
 # AddPermission meets an update in progress (ResourceConflictException): wait for it, then try again, this often.
 PERMISSION_ATTEMPTS = 5
 WAITER: WaiterConfigTypeDef = {"Delay": 0.2, "MaxAttempts": 600}  # type: ignore[typeddict-item]
@@ -81,10 +83,10 @@ def ensure_resource(apigw: APIGatewayClient, api_id: str) -> tuple[Mapping[str, 
     return created, Outcome.CREATED
 
 
-def method_fingerprint(uri: str) -> str:
-    """A short hash of what ``ensure_method`` defines (key required, AWS_PROXY to ``uri``): a deployment made
-    after it carries it, so ``up`` can tell whether the stage serves the method as now defined."""
-    method = {"authorizationType": "NONE", "apiKeyRequired": True, "type": "AWS_PROXY", "uri": uri}
+def method_fingerprint(uri: str, authorization_type: str = "NONE") -> str:
+    """A short hash of what ``ensure_method`` defines (its authorization, key required, AWS_PROXY to ``uri``): a
+    deployment made after it carries it, so ``up`` can tell whether the stage serves the method as now defined."""
+    method = {"authorizationType": authorization_type, "apiKeyRequired": True, "type": "AWS_PROXY", "uri": uri}
     return hashlib.sha256(json.dumps(method, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -96,8 +98,11 @@ class _MethodIds(TypedDict):
     httpMethod: str
 
 
-def ensure_method(apigw: APIGatewayClient, api_id: str, resource_id: str, uri: str) -> tuple[None, Outcome]:
-    """POST requiring an API key, proxied to the function. The stage serves a change only once deployed."""
+def ensure_method(
+    apigw: APIGatewayClient, api_id: str, resource_id: str, uri: str, authorization_type: str = "NONE"
+) -> tuple[None, Outcome]:
+    """POST requiring an API key (and, with ``AWS_IAM``, a SigV4 signature), proxied to the function. The stage
+    serves a change only once deployed."""
     ids: _MethodIds = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": METHOD}
     outcome = Outcome.UNCHANGED
     try:
@@ -105,8 +110,12 @@ def ensure_method(apigw: APIGatewayClient, api_id: str, resource_id: str, uri: s
     except ClientError as error:
         if not is_code(error, "NotFoundException"):
             raise
-        method = _put_method(apigw, ids)
+        method = _put_method(apigw, ids, authorization_type)
         outcome = Outcome.CREATED
+    if (method.get("authorizationType") or "NONE") != authorization_type:
+        change: PatchOperationTypeDef = {"op": "replace", "path": "/authorizationType", "value": authorization_type}
+        apigw.update_method(**ids, patchOperations=[change])
+        outcome = outcome.after_change()
     if not method.get("apiKeyRequired"):
         apigw.update_method(**ids, patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
         outcome = Outcome.UPDATED
@@ -117,10 +126,10 @@ def ensure_method(apigw: APIGatewayClient, api_id: str, resource_id: str, uri: s
     return None, outcome
 
 
-def _put_method(apigw: APIGatewayClient, ids: _MethodIds) -> Mapping[str, Any]:
+def _put_method(apigw: APIGatewayClient, ids: _MethodIds, authorization_type: str) -> Mapping[str, Any]:
     """PutMethod; a retried one that meets the method its first attempt made (ConflictException) reads it back."""
     try:
-        method: Mapping[str, Any] = apigw.put_method(**ids, authorizationType="NONE", apiKeyRequired=True)
+        method: Mapping[str, Any] = apigw.put_method(**ids, authorizationType=authorization_type, apiKeyRequired=True)
     except ClientError as error:
         if not is_code(error, "ConflictException"):
             raise

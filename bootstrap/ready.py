@@ -11,6 +11,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from typing import Any
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+# Signs a POST (url, body, headers) and returns the headers to send (``--authorization iam``).
+Signer = Callable[[str, bytes, dict[str, str]], dict[str, str]]
 
 PROBE = {"operation": "list", "payload": {"Limit": 1}}
 PROBE_TEXT = 'POST {"operation": "list", Limit 1}'
@@ -18,12 +25,25 @@ TIMEOUT_S = 180.0
 INTERVAL_S = 2.0
 
 
-def post(url: str, key: str) -> tuple[int, str]:
-    """POST the probe; (status, body), or (0, why) when no HTTP answer came back."""
+def sigv4_signer(credentials: Any, region: str) -> Signer:
+    """A signer for an API whose method is AWS_IAM: SigV4 for the ``execute-api`` service, as AWS's SDKs sign."""
+
+    def sign(url: str, data: bytes, headers: dict[str, str]) -> dict[str, str]:
+        request = AWSRequest(method="POST", url=url, data=data, headers=headers)
+        SigV4Auth(credentials, "execute-api", region).add_auth(request)
+        return dict(request.headers.items())
+
+    return sign
+
+
+def post(url: str, key: str, sign: Signer | None = None) -> tuple[int, str]:
+    """POST the probe (signed by ``sign`` when given); (status, body), or (0, why) when no HTTP answer came back."""
     if url.split("://", 1)[0] not in ("https", "http"):
         raise ValueError(f"not an HTTP URL: {url!r}")
     headers = {"x-api-key": key, "Content-Type": "application/json"}
     data = json.dumps(PROBE).encode()
+    if sign is not None:
+        headers = sign(url, data, headers)
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310 - http(s) only
     try:
         with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - http(s) only, checked above
@@ -40,6 +60,7 @@ def wait_until_serving(
     timeout: float = TIMEOUT_S,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    sign: Signer | None = None,
 ) -> float:
     """Send the probe until it gets 200, every ``interval`` (``INTERVAL_S``, read at call time) seconds; return the
     seconds it took. At the deadline, ``RuntimeError`` with the last answer (the stack stays up: ``up`` may
@@ -47,7 +68,7 @@ def wait_until_serving(
     interval = INTERVAL_S if interval is None else interval
     started = time.monotonic()
     while True:
-        status, body = post(url, key)
+        status, body = post(url, key, sign)
         if status == 200:
             return time.monotonic() - started
         if time.monotonic() - started >= timeout:

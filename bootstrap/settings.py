@@ -13,6 +13,10 @@ DEFAULT_STACK = "lambda-apigateway"
 # The documents' own names, used when the stack keeps its default name.
 _DOCUMENT_NAMES = {"function": "LambdaFunctionOverHttps", "role": "lambda-apigateway-role", "api": "DynamoDBOperations"}
 EMBEDDED, ENDPOINT, AWS = "embedded", "endpoint", "aws"
+# How a caller is authenticated on the API's method: the API key alone (the tutorial's), or AWS_IAM (SigV4-signed
+# requests, and the key still required): what API Gateway in the China regions needs without an ICP recordal.
+API_KEY, IAM = "api-key", "iam"
+AUTHORIZATIONS = (API_KEY, IAM)
 # The embedded emulators the local runtime can start (local_runtime/<name>/launcher.py).
 EMULATORS = ("ministack", "localstack")
 ROLE_NAME_LIMIT, POLICY_NAME_LIMIT = 64, 128  # IAM's
@@ -114,6 +118,7 @@ class Settings:
     region_source: str = "given"  # AWS_REGION, AWS_DEFAULT_REGION, profile NAME, --region, or region.FALLBACK
     stack_name: str = DEFAULT_STACK
     stage: str = "dev"
+    authorization: str = API_KEY  # api-key | iam (the method's authorizationType NONE or AWS_IAM; the key either way)
     emulator: str = "ministack"
     port: int | None = None  # embedded emulator's port; None: 4566 if free, else any free port
     enforce_iam: bool = True  # embedded emulator checks every call against IAM policies, as AWS does
@@ -175,6 +180,7 @@ class Settings:
             region_source=region_source,
             stack_name=env.get("HARNESS_STACK") or DEFAULT_STACK,
             stage=env.get("HARNESS_STAGE") or cls.stage,
+            authorization=env.get("HARNESS_AUTHORIZATION") or cls.authorization,
             emulator=env.get("HARNESS_EMULATOR", cls.emulator),
             port=int(_parse("HARNESS_PORT", port, int)) if port else None,
             log_level=env.get("HARNESS_LOG_LEVEL") or cls.log_level,
@@ -266,6 +272,12 @@ DOCUMENTED = (
         Setting("HARNESS_STACK", "--stack", _field("stack_name"), "the name every resource name derives from"),
         Setting("", "--adopt", "off", "`up` tags and takes over resources with the stack's names"),
         Setting("HARNESS_STAGE", "--stage", _field("stage"), "the API's stage"),
+        Setting(
+            "HARNESS_AUTHORIZATION",
+            "--authorization",
+            _field("authorization"),
+            "`api-key`; `iam`: requests must also be SigV4-signed (AWS_IAM), as aws-cn needs without an ICP recordal",
+        ),
         Setting(
             "AWS_REGION", "--region", f"the profile's; `{DEFAULT_REGION}` on emulators", "also `AWS_DEFAULT_REGION`"
         ),

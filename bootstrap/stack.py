@@ -68,6 +68,7 @@ def _outputs(target: Target, api_id: str, key_value: str, function_arn: str, rol
         "policy_name": names.policy,
         "rest_api_id": api_id,
         "stage": settings.stage,
+        "authorization": settings.authorization,
     }
 
 

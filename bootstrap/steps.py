@@ -60,7 +60,8 @@ def api_steps(target: Target, progress: Progress, function_arn: str) -> tuple[st
     resource = progress.step("resource", f"/{api.RESOURCE_PATH}", lambda: api.ensure_resource(apigw, api_id))
     uri = target.integration_uri(function_arn)
     method = f"{api.METHOD} /{api.RESOURCE_PATH}"
-    progress.step("method", method, lambda: api.ensure_method(apigw, api_id, resource["id"], uri))
+    authorization = api.AUTHORIZATION_TYPES[settings.authorization]
+    progress.step("method", method, lambda: api.ensure_method(apigw, api_id, resource["id"], uri, authorization))
     source_arn = target.arn("execute-api", f"{api_id}/*/{api.METHOD}/{api.RESOURCE_PATH}")
     progress.step(
         "permission",
@@ -68,7 +69,7 @@ def api_steps(target: Target, progress: Progress, function_arn: str) -> tuple[st
         lambda: api.ensure_invoke_permission(target.clients()("lambda"), names.function, source_arn),
     )
     throttle = api.Throttle(settings.stage_rate_limit, settings.stage_burst_limit)
-    fingerprint = api.method_fingerprint(uri)
+    fingerprint = api.method_fingerprint(uri, authorization)
     progress.step(
         "stage", settings.stage, lambda: stage.ensure_stage(apigw, api_id, settings.stage, fingerprint, throttle)
     )

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from bootstrap.clients import shared_session
-from bootstrap.settings import AWS, EMBEDDED, EMULATORS, ENDPOINT, Settings, SettingsError
+from bootstrap.settings import AUTHORIZATIONS, AWS, EMBEDDED, EMULATORS, ENDPOINT, Settings, SettingsError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # (what, rule text, pattern, max length): AWS's documented limits for each derived name.
@@ -65,6 +65,11 @@ def problems(settings: Settings) -> list[str]:
         found.append(f"target {settings.target!r} (--target, HARNESS_TARGET): one of embedded, endpoint, aws")
     if settings.target == EMBEDDED and settings.emulator not in EMULATORS:
         found.append(f"emulator {settings.emulator!r} (--emulator, HARNESS_EMULATOR): one of {', '.join(EMULATORS)}")
+    if settings.authorization not in AUTHORIZATIONS:
+        found.append(
+            f"authorization {settings.authorization!r} (--authorization, HARNESS_AUTHORIZATION): one of "
+            + ", ".join(AUTHORIZATIONS)
+        )
     if settings.log_level.upper() not in LOG_LEVELS:
         found.append(f"HARNESS_LOG_LEVEL={settings.log_level!r}: one of {', '.join(LOG_LEVELS)}")
     found += _between("HARNESS_MEMORY_MB", settings.memory_mb, 128, 10240, "Lambda allows 128-10240 MB")

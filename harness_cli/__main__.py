@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bootstrap import sweep
 from bootstrap.ownership import Found, OwnershipError
 from bootstrap.report import Outcome, Progress
-from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings, SettingsError
+from bootstrap.settings import AUTHORIZATIONS, AWS, EMBEDDED, ENDPOINT, IAM, Settings, SettingsError
 from bootstrap.target import TargetError
 from bootstrap.validation import validate
 from harness_cli import debugging, lifecycle
@@ -78,6 +78,12 @@ def _add_up(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", com
     )
     up.add_argument("--yes", action="store_true", help="real AWS: do not ask for confirmation (CI)")
     up.add_argument("--show-key", action="store_true", help="real AWS: print the API key (emulators always do)")
+    up.add_argument(
+        "--authorization",
+        choices=AUTHORIZATIONS,
+        help="api-key (default), or iam: requests are also SigV4-signed (AWS_IAM), as aws-cn needs without an ICP "
+        "recordal (HARNESS_AUTHORIZATION)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,6 +138,9 @@ def _print_ready(outputs: dict, seconds: float, outputs_path: str, show_key: boo
     sent_key = "$KEY" if hidden else key
     quote = '"' if hidden else "'"
     print(f"  curl -s -X POST '{url}' \\")
+    if outputs.get("authorization") == IAM:  # curl signs with SigV4 itself (7.75 and newer)
+        user = '"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"' if on_aws else "test:test"
+        print(f"    --aws-sigv4 'aws:amz:{outputs['region']}:execute-api' --user {user} \\")
     print(f"    -H {quote}x-api-key: {sent_key}{quote} -H 'Content-Type: application/json' \\")
     print(f"    -d '{body % outputs['table_name']}'\n")
     stop = os.environ.get("HARNESS_STOP_COMMAND") or "./harness down"
@@ -230,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             region=args.region,
             consistency_window_ms=getattr(args, "consistency_window_ms", None),
             prewarm=getattr(args, "prewarm", None),
+            authorization=getattr(args, "authorization", None),
             faults=getattr(args, "faults", None),
             debug_port=debugging.debug_port(args.debug, args.debug_port) if args.command == "up" else None,
         )

@@ -10,9 +10,10 @@ import io
 from typing import Any
 
 from bootstrap import ready, stack, sweep
+from bootstrap.clients import shared_session
 from bootstrap.ownership import Found
 from bootstrap.report import Outcome, Progress
-from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
+from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, IAM, Settings
 from bootstrap.target import Target, TargetError, connect
 from local_runtime import emulators, prewarm
 from local_runtime.faults import launcher as fault_proxy
@@ -22,8 +23,14 @@ from local_runtime.processes import answers_health
 # an ICP recordal; an API key is not authentication. Without one every request gets 403 (docs/targets.md).
 AWS_CN_NOTE = (
     "note: aws-cn: API Gateway answers 403 to every request of an API without IAM authorization unless the account "
-    "has an ICP recordal (AWS China's rule); the readiness wait will time out without one"
+    "has an ICP recordal (AWS China's rule); the readiness wait will time out without one. --authorization iam "
+    "makes the method AWS_IAM: requests are then SigV4-signed"
 )
+
+
+def _signer(settings: Settings) -> ready.Signer:
+    """SigV4 with the caller's own credentials, for the readiness probe of an AWS_IAM method."""
+    return ready.sigv4_signer(shared_session().get_credentials(), settings.region)
 
 
 def endpoint_reachable(url: str) -> bool:
@@ -71,7 +78,7 @@ def up(settings: Settings, progress: Progress | None = None, adopt: bool = False
     one real request through the API succeeds."""
     progress = progress or Progress()
     target = resolve(settings, progress)
-    if target.partition == "aws-cn":
+    if target.partition == "aws-cn" and settings.authorization != IAM:
         progress.say(AWS_CN_NOTE)
     proxy_url = _fault_proxy(settings, target, progress)
     outputs = stack.up(target, progress, adopt=adopt, dynamodb_endpoint=proxy_url)
@@ -79,7 +86,8 @@ def up(settings: Settings, progress: Progress | None = None, adopt: bool = False
     outputs["faults"] = fault_proxy.wanted(settings)  # faults can be set: the function calls DynamoDB through it
     stack.save_outputs(settings, outputs)
     if settings.target == AWS:  # IAM and API Gateway propagate for a while; emulators are ready at once
-        seconds = ready.wait_until_serving(outputs["api_url"], outputs["api_key"])
+        sign = _signer(settings) if settings.authorization == IAM else None
+        seconds = ready.wait_until_serving(outputs["api_url"], outputs["api_key"], sign=sign)
         progress.say("  {:<14} {:<40} {:<10} {:6.2f}s", "ready", ready.PROBE_TEXT, "answered", seconds)
     return outputs
 

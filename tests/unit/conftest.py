@@ -131,7 +131,7 @@ def moto_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     shims = [("before-call.api-gateway.GetTags", get_tags), ("before-call.api-gateway.TagResource", tag_resource)]
     monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, *shims])
     # moto has no API Gateway data plane: `up --target aws` ends with a probe through the API, answered here.
-    monkeypatch.setattr(ready, "post", lambda _url, _key: (200, '{"Items": [], "Count": 0}'))
+    monkeypatch.setattr(ready, "post", lambda _url, _key, _sign=None: (200, '{"Items": [], "Count": 0}'))
     # moto's tag reads follow its tag writes at once: no waiting for AWS's propagation (test_ownership.py tests it).
     monkeypatch.setattr(ownership, "TAG_PROPAGATION_S", 0.0)
     with mock_aws():

@@ -75,7 +75,7 @@ def test_up_on_aws__ends_when_the_api_answers_and_says_so(moto_aws, tmp_path, mo
     # GIVEN AWS (moto) whose API answers the probe only on its third try
     answers, probed = [403, 500, 200], []
 
-    def post(url: str, key: str) -> tuple[int, str]:
+    def post(url: str, key: str, sign=None) -> tuple[int, str]:
         probed.append((url, key))
         return answers.pop(0), "{}"
 
