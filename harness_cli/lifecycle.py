@@ -65,7 +65,7 @@ def _start_emulator(settings: Settings) -> tuple[emulators.EmulatorRecord, Outco
 def _fault_proxy(settings: Settings, target: Target, progress: Progress) -> str | None:
     """The fault proxy between the function and DynamoDB, when asked for (local stacks only); its URL."""
     if not fault_proxy.wanted(settings):
-        if fault_proxy.stop_proxy(settings):
+        if fault_proxy.stop_proxy(settings, legacy=owns_outputs(settings)):
             progress.record("fault-proxy", "proxy", Outcome.STOPPED)
         return None
     upstream = target.endpoint_url or ""
@@ -110,24 +110,27 @@ def owns_outputs(settings: Settings) -> bool:
 def down(
     settings: Settings, progress: Progress | None = None, keep_emulator: bool = False, force_emulator: bool = False
 ) -> list[Found]:
-    """Delete the stack's resources, then take out of this machine what was this stack's: the outputs and the
-    fault proxy if they are its, and the embedded emulator unless ``keep_emulator`` or another stack lives on it
-    (``force_emulator``: stop it all the same). Returns what has this stack's names but not its tags: left alone."""
+    """Delete the stack's resources, then take out of this machine what was this stack's: its fault proxy, the
+    outputs if they are its, and the embedded emulator unless ``keep_emulator`` or another stack lives on it
+    (``force_emulator``: stop it all the same, and every proxy with it). Returns what has this stack's names but not
+    its tags: left alone."""
     progress = progress or Progress()
     ours = owns_outputs(settings)
     if settings.target == EMBEDDED and emulators.running(settings) is None:
+        fault_proxy.stop_proxy(settings, legacy=ours)
         if ours:
-            fault_proxy.stop_proxy(settings)
             settings.outputs_path.unlink(missing_ok=True)
         stopped = emulators.stop(settings)  # a dead emulator's record (and its state) is all that is left
+        if stopped:
+            fault_proxy.stop_every_proxy(settings.state_dir)  # other stacks' proxies, pointing at it
         outcome = Outcome.STOPPED if stopped else Outcome.ABSENT
         progress.record("emulator", stopped.name if stopped else settings.emulator, outcome)
         return []
     target = resolve(settings, progress, start_emulator=False)
     left_alone = stack.down(target, progress)
+    if fault_proxy.stop_proxy(settings, legacy=ours):
+        progress.record("fault-proxy", "proxy", Outcome.STOPPED)
     if ours:
-        if fault_proxy.stop_proxy(settings):
-            progress.record("fault-proxy", "proxy", Outcome.STOPPED)
         settings.outputs_path.unlink(missing_ok=True)
     if settings.target == EMBEDDED and not keep_emulator:
         _stop_emulator_unless_shared(target, progress, force_emulator)
@@ -145,6 +148,7 @@ def _stop_emulator_unless_shared(target: Target, progress: Progress, force: bool
         progress.record("emulator", f"{name}: {len(others)} other stack(s) on it ({listed})", Outcome.KEPT)
         return
     progress.step("emulator", name, lambda: (emulators.stop(settings), Outcome.STOPPED))
+    fault_proxy.stop_every_proxy(settings.state_dir)  # what stacks that went with it (--stop-emulator) had
 
 
 def status(settings: Settings) -> dict[str, Any] | None:

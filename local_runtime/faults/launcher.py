@@ -30,12 +30,18 @@ START_TIMEOUT_S = 15.0
 LOCAL_ONLY = "faults and stale reads are injected into local stacks only, never into a real AWS account"
 
 
+# Each stack has a proxy of its own (or its own entry on the shared one), recorded under its name: several stacks in
+# one state folder (one emulator) never stop each other's.
 def _record_path(settings: Settings) -> Path:
-    return settings.state_dir / "fault-proxy.json"
+    return settings.state_dir / f"fault-proxy-{settings.stack_name}.json"
 
 
 def _shared_record_path(settings: Settings) -> Path:
-    return settings.state_dir / "fault-proxy-shared.json"
+    return settings.state_dir / f"fault-proxy-shared-{settings.stack_name}.json"
+
+
+# What versions before the per-stack records kept (one proxy per state folder): stopped with the folder's own stack.
+_LEGACY_RECORDS = ("fault-proxy.json", "consistency-proxy.json")
 
 
 def _identity(settings: Settings, upstream: str) -> str:
@@ -81,7 +87,7 @@ def ensure_proxy(settings: Settings, upstream: str) -> tuple[str, Outcome]:
             clean_environment({}),
             port,
             _record_path(settings),
-            settings.state_dir / "fault-proxy.log",
+            settings.state_dir / f"fault-proxy-{settings.stack_name}.log",
             "/_harness/health",
             START_TIMEOUT_S,
         )
@@ -111,10 +117,12 @@ def _use_shared(settings: Settings) -> tuple[str, Outcome]:
     return function_url, Outcome.UPDATED
 
 
-def stop_proxy(settings: Settings) -> bool:
-    """Take the stack out of the proxy: stop its own by PID, or end its window and faults on the shared one."""
+def stop_proxy(settings: Settings, legacy: bool = False) -> bool:
+    """Take the stack out of the proxy: stop its own by PID, or end its window and faults on the shared one.
+    ``legacy``: also the state folder's one proxy of earlier versions (when the folder's outputs are this stack's)."""
     stopped = stop_recorded(_record_path(settings)) is not None
-    stopped |= stop_recorded(settings.state_dir / "consistency-proxy.json") is not None  # before the rename
+    for name in _LEGACY_RECORDS if legacy else ():
+        stopped |= stop_recorded(settings.state_dir / name) is not None
     shared = _shared_record_path(settings)
     try:
         record = json.loads(shared.read_text())
@@ -127,6 +135,12 @@ def stop_proxy(settings: Settings) -> bool:
         pass  # the emulator's container (and its proxy) may be gone already: nothing is injected there then
     shared.unlink(missing_ok=True)
     return True
+
+
+def stop_every_proxy(state_dir: Path) -> int:
+    """Stop every stack's own proxy recorded in ``state_dir`` (its emulator is being stopped); how many were."""
+    records = {*state_dir.glob("fault-proxy-*.json"), *(state_dir / name for name in _LEGACY_RECORDS)}
+    return sum(stop_recorded(path) is not None for path in records if not path.name.startswith("fault-proxy-shared"))
 
 
 def control_url(settings: Settings) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 from benchmarks.load import Api
 from harness_cli import lifecycle
 from local_runtime import emulators
+from local_runtime.processes import EmulatorRecord, is_alive
 from tests.support.cli import NOT_PREWARMED, cli_env, run_bootstrap
 
 pytestmark = pytest.mark.e2e
@@ -39,26 +40,41 @@ def test_down_of_a_stack_that_is_not_up__leaves_this_checkout_s_stack_serving(se
     assert _read(api, "down-scope-1") == 200
 
 
-def test_two_stacks_on_one_emulator__it_stops_with_the_last_one(tmp_path):
-    # GIVEN two stacks brought up in one state folder: they share its emulator, and the outputs are the last one's
+def _proxy_alive(state_dir) -> bool:
+    record = EmulatorRecord.load(state_dir / "fault-proxy-scope-b.json")
+    return record is not None and is_alive(record.pid)
+
+
+def test_two_stacks_on_one_emulator__down_and_sweep_of_one_leave_the_other_and_its_proxy(tmp_path):
+    # GIVEN two stacks brought up in one state folder: they share its emulator; the outputs and the fault proxy are
+    # the last one's
     env = _own_emulator_env(tmp_path)
     try:
-        for name in ("scope-a", "scope-b"):
-            up = run_bootstrap("up", "--stack", name, env=env, timeout=180)
+        for args in (("--stack", "scope-a"), ("--stack", "scope-b", "--faults")):
+            up = run_bootstrap("up", *args, env=env, timeout=180)
             assert up.returncode == 0, up.stderr
         b_outputs = json.loads((tmp_path / "outputs.json").read_text())
-        assert b_outputs["stack_name"] == "scope-b"
+        assert b_outputs["stack_name"] == "scope-b" and _proxy_alive(tmp_path)
+        b_api = Api(b_outputs["api_url"], b_outputs["api_key"])
         # WHEN the first is taken down
         first = run_bootstrap("down", "--stack", "scope-a", env=env, timeout=120)
-        # THEN the emulator is kept for the other, which still serves, and its outputs stay
+        # THEN the emulator is kept for the other, which still serves through its proxy, and its outputs stay
         assert first.returncode == 0, first.stderr
         assert "kept" in first.stdout and "scope-b" in first.stdout
-        assert json.loads((tmp_path / "outputs.json").read_text()) == b_outputs
-        assert Api(b_outputs["api_url"], b_outputs["api_key"]).call({"operation": "ping"}) == "pong"
-        # WHEN the last is taken down, THEN the emulator stops and the outputs go
+        assert json.loads((tmp_path / "outputs.json").read_text()) == b_outputs and _proxy_alive(tmp_path)
+        assert b_api.call({"operation": "ping"}) == "pong"
+        # WHEN the first comes back and is swept, THEN the same holds
+        assert run_bootstrap("up", "--stack", "scope-a", env=env, timeout=180).returncode == 0
+        assert _proxy_alive(tmp_path)  # a's up without --faults stops no other stack's proxy
+        (tmp_path / "outputs.json").write_text(json.dumps(b_outputs))  # the checkout's stack is b again
+        swept = run_bootstrap("sweep", "--prefix", "scope-a", "--older-than-hours", "0", env=env, timeout=120)
+        assert swept.returncode == 0, swept.stderr
+        assert json.loads((tmp_path / "outputs.json").read_text()) == b_outputs and _proxy_alive(tmp_path)
+        assert b_api.call({"operation": "ping"}) == "pong"
+        # WHEN the last is taken down, THEN the emulator and the proxy stop and the outputs go
         last = run_bootstrap("down", "--stack", "scope-b", env=env, timeout=120)
         assert last.returncode == 0, last.stderr
         assert not (tmp_path / "outputs.json").exists()
-        assert not (tmp_path / "emulator.json").exists()
+        assert not (tmp_path / "emulator.json").exists() and not _proxy_alive(tmp_path)
     finally:  # whatever failed above: nothing of this test keeps running
-        run_bootstrap("down", "--stop-emulator", env=env, timeout=120)
+        run_bootstrap("down", "--stop-emulator", "--stack", "scope-b", env=env, timeout=120)
