@@ -72,6 +72,8 @@ def session_stack(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest
     plan = plan_session(settings)
     if plan.kind == "skip":
         pytest.skip(plan.reason)
+    if plan.kind == "fail":
+        pytest.fail(plan.reason)
     if plan.kind == "compose":
         state_dir = tmp_path_factory.mktemp("compose-state")
         with compose_stack(settings, state_dir, plan.emulator) as target:
