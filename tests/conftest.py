@@ -16,13 +16,14 @@ import pytest
 from bootstrap.clients import share_client_classes_process_wide, share_service_models_process_wide
 from bootstrap.settings import DEFAULT_STACK, EMBEDDED, PROJECT_ROOT, Settings
 from tests.conformance import Recorder, output_dir, session_target
-from tests.coverage_report import subprocess_context
+from tests.coverage_report import mark_session_start, subprocess_context
 from tests.support.workers import worker_id
 
 
 def pytest_configure(config: pytest.Config) -> None:
     worker = worker_id(config)
     if worker is None:
+        mark_session_start()  # the coverage report takes only data written after this (tests/coverage_report.py)
         return
     # Environment, not fixtures: the command-line subprocesses the tests start must see the same.
     base = os.environ.get("HARNESS_STATE_DIR") or str(PROJECT_ROOT / ".stack")

@@ -14,6 +14,9 @@ cost a tenth of the unit tests' time):
 - ``e2e-function``: the function's processes under the emulator (``local_runtime/function_runtime/startup.py``);
 - empty: lines run before the first test (importing the tests), and a pytest run outside tox's: counted as unit.
 
+Only data written since the run's session started counts (``tests/conftest.py`` touches ``<run>-started`` beside the
+data file as the session starts): a run with ``--no-cov`` writes none, and the last run's is not reported as its own.
+
 Exit 1 when handler/'s e2e-alone figure is below the floor, where the e2e tests ran on an embedded emulator
 (whose function processes run here and so are measured).
 """
@@ -41,6 +44,30 @@ COLUMNS = {
     "unit alone": [r"^(unit|$)"],
     "combined": None,
 }
+
+
+def started_marker(data_file: Path) -> Path:
+    """The file a session touches when it starts, beside its data file: data older than it is an earlier run's."""
+    return data_file.with_name(f"{data_file.name}-started")
+
+
+def mark_session_start() -> None:
+    """Called as a test session starts: what this run's processes write from now on is newer than the marker."""
+    data_file = os.environ.get("COVERAGE_FILE")
+    if data_file:
+        marker = started_marker(Path(data_file))
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+
+
+def files_of_this_run(run: str) -> tuple[list[str], list[str]]:
+    """The run's data files written since its session started, and those left by an earlier run (e.g. a run
+    with ``--no-cov`` writes none, and the last run's would otherwise be reported as this one's)."""
+    marker = started_marker(DATA_DIR / run)
+    started = marker.stat().st_mtime if marker.exists() else float("inf")
+    files = [path for path in [DATA_DIR / run, *DATA_DIR.glob(f"{run}.*")] if path.exists()]
+    fresh = [str(path) for path in files if path.stat().st_mtime >= started]
+    return fresh, [str(path) for path in files if str(path) not in fresh]
 
 
 def subprocess_context(serialized_config: str, kind: str) -> str:
@@ -96,8 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0  # and the data of an earlier run is not reported as this one's
     measured = coverage.Coverage(config_file=str(ROOT / "pyproject.toml"), data_file=str(DATA_DIR / "combined"))
     measured.erase()
-    # Each run's file, and what its processes wrote after pytest-cov had combined (a function process stopped late).
-    files = [str(path) for run in args.runs for path in [DATA_DIR / run, *DATA_DIR.glob(f"{run}.*")] if path.exists()]
+    # Each run's file, and what its processes wrote after pytest-cov had combined (a function process stopped late);
+    # only what was written since the run's session started.
+    found = [files_of_this_run(run) for run in args.runs]
+    files, stale = [path for fresh, _ in found for path in fresh], [path for _, old in found for path in old]
+    if stale and not files:
+        print(f"coverage: not measured in this run (--no-cov?); {len(stale)} data file(s) of an earlier run ignored")
+        return 0
     if files:
         measured.combine(files, keep=True)  # kept: each run's file stays its run's until that run is repeated
         measured.save()

@@ -11,14 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError
 
 from benchmarks.load import Api
+from bootstrap import package
 from bootstrap.clients import Clients
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, Settings
 from harness_cli import lifecycle
 from local_runtime.docker_targets import compose_stack, localstack_container
 from local_runtime.faults.client import FaultApi
+from local_runtime.watch import Reload, Reloader
 from tests.capabilities import CAPABILITIES, Target, target_of
 from tests.session_target import plan_session
 from tests.support.polling import api_after_up, wait_for_key
@@ -72,6 +75,8 @@ def session_stack(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest
     plan = plan_session(settings)
     if plan.kind == "skip":
         pytest.skip(plan.reason)
+    if plan.kind == "fail":
+        pytest.fail(plan.reason)
     if plan.kind == "compose":
         state_dir = tmp_path_factory.mktemp("compose-state")
         with compose_stack(settings, state_dir, plan.emulator) as target:
@@ -84,9 +89,42 @@ def session_stack(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest
         return
     existing = lifecycle.status(settings)
     if existing is not None and existing["target"] == settings.target and worker_id(pytestconfig) is None:
+        _run_the_working_tree(settings, existing)
         yield SessionStack(settings, existing, _embedded_log(settings, existing))
         return
     yield from _own_stack(settings, None)
+
+
+def _run_the_working_tree(settings: Settings, outputs: dict[str, Any]) -> None:
+    """A reused stack serves the working tree's handler: where its CodeSha256 differs, the function's code is
+    updated, as ``./harness watch`` does; where it cannot be, the session stops and says why."""
+    lambda_client = Clients(settings, endpoint_url=outputs["endpoint_url"])("lambda")
+    reloader = Reloader(lambda_client, outputs["function_name"], settings.handler_dir or package.HANDLER_DIR)
+    deployed = reloader.deployed
+    try:
+        reload = reloader.reload()
+    except (ClientError, BotoCoreError) as error:
+        reload = Reload("failed", (), deployed, 0.0, (" ".join(str(error).split()),))
+    if reload.outcome in ("refused", "failed"):
+        why = "the working tree's handler does not compile" if reload.outcome == "refused" else "its update failed"
+        pytest.exit(
+            f"the stack that is up ({outputs['stack_name']}, CodeSha256 {deployed}) cannot be given the working "
+            f"tree's code, {why}: {'; '.join(reload.problems)}",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    if reload.outcome == "updated":
+        _notes.append(
+            f"the stack that is up ({outputs['stack_name']}) ran other code than the working tree "
+            f"(CodeSha256 {deployed}): its function was updated to {reload.code_sha256}"
+        )
+
+
+_notes: list[str] = []  # said at the end of the session (what a fixture prints is captured)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for note in _notes:
+        terminalreporter.write_line(f"note: {note}")
 
 
 def _embedded_log(settings: Settings, outputs: dict[str, Any]) -> Callable[[], str] | None:

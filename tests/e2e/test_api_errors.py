@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from local_runtime.faults.client import FaultApi
 from tests.support.fixtures import bad_request_cases
 from tests.support.gaps import mark_gap
 
@@ -43,10 +44,20 @@ def test_wrong_api_key__403(api):
     assert api.post({"operation": "ping"}, key="not-the-key-0000000000000000000000").status_code == 403
 
 
-def test_foreign_table__403_and_no_call(api, clients, outputs):
-    response = api.post({"operation": "create", "tableName": "someone-elses-table", "payload": {"Item": {"id": "x"}}})
-    assert response.status_code == 403
-    assert "someone-elses-table" not in clients("dynamodb").list_tables()["TableNames"]
+@pytest.mark.needs("faults")
+def test_foreign_table__403_and_no_call(faults):
+    # GIVEN the fault proxy in the function's path holds one fault for any call on the foreign table
+    foreign = FaultApi(faults.stack.outputs["fault_proxy_url"], f"someone-elses-{uuid.uuid4().hex[:8]}")
+    foreign.set("all", error="InternalServerError", count=1)
+    try:
+        # WHEN a request names that table
+        body = {"operation": "create", "tableName": foreign.table, "payload": {"Item": {"id": "x"}}}
+        response = faults.api.post(body)
+        # THEN it is refused, and the fault is still there: no call on that table went to DynamoDB
+        assert response.status_code == 403, response.text
+        assert [rule["operation"] for rule in foreign.listed()] == ["all"]
+    finally:
+        foreign.clear()
 
 
 @pytest.mark.aws_behaviour("syntactically invalid `UpdateExpression` (7 kinds)", "400 `ValidationException`")

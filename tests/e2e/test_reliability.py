@@ -5,6 +5,7 @@ import os
 import signal
 import uuid
 import zipfile
+from collections import Counter
 
 import pytest
 
@@ -20,17 +21,24 @@ from tests.support.polling import api_after_up, poll
 pytestmark = pytest.mark.e2e
 
 
-def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api, clients, outputs):
-    # 16 environments warm first, as `./harness up` leaves them (the session's stack was made by the bootstrap
+def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api, clients, outputs, settings):
+    # GIVEN 16 environments warm, as `./harness up` leaves them (the session's stack was made by the bootstrap
     # directly). Sixteen cold starts at once on a machine the other test workers keep busy can outlast API
     # Gateway's 29 s (504, as AWS would answer). This test is about steady load; the bursts on fresh stacks in
     # test_parallel_stacks.py meet cold starts.
     if outputs["target"] != AWS:
         assert prewarm.warm(clients, outputs["function_name"], 16).failures == []
+    # WHEN 300 creates come from 16 clients
     result = burst_creates(api, count=300, clients=16, prefix=f"burst-{uuid.uuid4().hex[:8]}")
-    assert result.server_errors == 0, sorted(set(result.statuses))
+    # THEN no 5xx, and every create that got a 2xx reads back
+    statuses = Counter(result.statuses)
+    assert result.server_errors == 0, statuses
     assert result.lost == []
-    assert set(result.statuses) <= {200, 429}, sorted(set(result.statuses))
+    assert set(statuses) <= {200, 429}, statuses
+    # AND throttling takes no more than the stack's limits: the stage's and the usage plan's token buckets start
+    # full, so at least the smaller of their bursts is served (with the defaults, 500 and 1000: all 300)
+    served = min(300, settings.plan_burst_limit, settings.stage_burst_limit)
+    assert statuses[200] >= served, statuses
 
 
 @pytest.mark.aws_behaviour("usage-plan throttle exceeded", "429 `Too Many Requests`")

@@ -1,12 +1,14 @@
 """Security through the real stack: keys, IAM enforcement of the function's role, nothing secret logged."""
 
 import json
+import time
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
 from bootstrap import iam
+from local_runtime import logs
 from local_runtime.processes import clean_environment
 from tests.support.polling import poll
 
@@ -100,9 +102,21 @@ def test_disabled_api_key__403(clients, outputs, api, backend):
 
 
 @pytest.mark.needs("emulator_log")
-def test_no_secret_in_logs(api, outputs, emulator_log):
-    marker = f"secret-probe-{uuid.uuid4()}"
-    api.call({"operation": "create", "payload": {"Item": {"id": marker}}})
+def test_no_secret_in_logs(api, clients, outputs, emulator_log):
+    # GIVEN a request carrying the API key, whose answer names its invocation (a read of a missing item: 404)
+    started_ms = int(time.time() * 1000) - 1000
+    response = api.post({"operation": "read", "payload": {"Key": {"id": f"secret-probe-{uuid.uuid4()}"}}})
+    assert response.status_code == 404, response.text
+    request_id = response.json()["error"]["requestId"]
+    # WHEN its invocation's log lines have arrived (asynchronously: polled), so an empty log cannot pass
+    group = f"/aws/lambda/{outputs['function_name']}"
+    lines = poll(
+        lambda: [event["message"] for event in logs.events(clients("logs"), group, started_ms)],
+        accept=lambda found: any(request_id in line and "request done" in line for line in found),
+        timeout=30,
+    )
+    # THEN the key is in neither the function's log nor the emulator's
+    assert all(outputs["api_key"] not in line for line in lines), lines
     assert outputs["api_key"] not in emulator_log()
     environment = clean_environment({})
     assert environment["AWS_ACCESS_KEY_ID"] == "test" and "AWS_SESSION_TOKEN" not in environment

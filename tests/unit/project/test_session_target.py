@@ -39,8 +39,15 @@ def test_compose_targets_with_engine__compose_with_that_emulator(emulator, profi
 
 @pytest.mark.parametrize("emulator", ["compose-localstack", "compose-ministack", LOCALSTACK_DOCKER])
 def test_docker_targets_without_engine__skip_naming_the_setting(emulator):
-    plan = plan_session(Settings.from_env({"HARNESS_EMULATOR": emulator}), engine_available=lambda: False)
+    plan = plan_session(Settings.from_env({"HARNESS_EMULATOR": emulator}), engine_available=lambda: False, environ={})
     assert plan.kind == "skip" and f"HARNESS_EMULATOR={emulator}" in plan.reason and "Docker engine" in plan.reason
+
+
+@pytest.mark.parametrize("emulator", ["compose-localstack", "compose-ministack", LOCALSTACK_DOCKER])
+def test_docker_targets_without_engine_where_docker_is_required__fail_saying_why(emulator):
+    settings = Settings.from_env({"HARNESS_EMULATOR": emulator})
+    plan = plan_session(settings, engine_available=lambda: False, environ={"HARNESS_REQUIRE_DOCKER": "1"})
+    assert plan.kind == "fail" and "Docker engine" in plan.reason and "HARNESS_REQUIRE_DOCKER=1" in plan.reason
 
 
 @pytest.mark.parametrize(

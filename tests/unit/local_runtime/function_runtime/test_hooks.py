@@ -1,5 +1,7 @@
 """What the harness hands the function's processes: nothing unless asked; a debugger; coverage, never the emulator's."""
 
+import base64
+import json
 import subprocess
 import sys
 
@@ -33,8 +35,12 @@ def test_coverage__handed_to_the_functions_under_our_name_and_taken_from_the_emu
 
 
 def test_changed_coverage_config__changes_only_what_is_named():
-    original = changed_coverage_config("e30=", source=["/a"], context="x")  # "e30=" is {}
-    assert changed_coverage_config(original, context="y") == changed_coverage_config("e30=", source=["/a"], context="y")
+    # GIVEN a serialised configuration with two settings
+    original = base64.b64encode(json.dumps({"source": ["/a"], "context": "x"}).encode()).decode()
+    # WHEN one of them is changed
+    changed = changed_coverage_config(original, context="y")
+    # THEN that one has its new value and the other is kept as it was
+    assert json.loads(base64.b64decode(changed)) == {"source": ["/a"], "context": "y"}
 
 
 def test_startup_file_with_nothing_asked__imports_neither_debugpy_nor_coverage():
