@@ -15,6 +15,9 @@ HANDLER_DYNAMODB_ACTIONS = sorted(
     ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
 )
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+# Every role the harness creates lives under this IAM path, so a deployer's policy can name exactly them (a path,
+# unlike a name pattern, cannot be given to an existing role afterwards).
+ROLE_PATH = "/dynamodb-manager-harness/"
 TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -61,6 +64,7 @@ def ensure_role(
         try:
             role = iam.create_role(
                 RoleName=role_name,
+                Path=ROLE_PATH,
                 AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
                 Description="Execution role of the DynamoDBManager function (harness-managed)",
                 Tags=[{"Key": key, "Value": value} for key, value in tags.items()],

@@ -102,6 +102,18 @@ def _read_until_ours(
     return tags
 
 
+def _inspect_settled(
+    resource: Resource, wanted: dict[str, str], seconds: float, sleep: Callable[[float], None]
+) -> Found | None:
+    """``inspect``, but a table that shows no tags at all is read again for at most ``seconds``: right after
+    CreateTable (an ``up`` interrupted a moment ago, a ``down`` right after ``up``) AWS may show none yet."""
+    found = inspect(resource)
+    if found is None or found.tags != {} or resource.kind != "table" or seconds <= 0:
+        return found
+    tags = _read_until_ours(resource, wanted, seconds, sleep)
+    return None if tags is None else Found(resource.kind, resource.name, tags)
+
+
 def preflight(
     resources: list[Resource],
     wanted: dict[str, str],
@@ -113,6 +125,8 @@ def preflight(
 ) -> None:
     """Before ``up`` changes anything: every existing resource must be ours; ``adopt`` tags the others first (and
     reads them back, for at most ``tag_propagation_s``: on AWS the new tags show after a few seconds)."""
+    # Read once: a table showing no tags is far more often the tutorial's own (untagged) than ours a moment after
+    # CreateTable, and waiting on every such table would slow every refusal and --adopt by TAG_PROPAGATION_S.
     found = [(resource, inspect(resource)) for resource in resources]
     foreign = [(resource, seen) for resource, seen in found if seen is not None and not is_ours(seen.tags, wanted)]
     if foreign and not adopt:
@@ -137,16 +151,10 @@ def delete_if_ours(
     tag_propagation_s: float = 0.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[Found | None, Outcome]:
-    """Delete the resource only if it carries this stack's tags; report anything else left alone. A table with no
-    tags at all is read again for at most ``tag_propagation_s``: right after CreateTable AWS may show none yet."""
-    found = inspect(resource)
+    """Delete the resource only if it carries this stack's tags; report anything else left alone."""
+    found = _inspect_settled(resource, wanted, tag_propagation_s, sleep)
     if found is None:
         return None, Outcome.ABSENT
-    if found.tags == {} and resource.kind == "table" and tag_propagation_s > 0:
-        tags = _read_until_ours(resource, wanted, tag_propagation_s, sleep)
-        found = None if tags is None else Found(resource.kind, resource.name, tags)
-        if found is None:
-            return None, Outcome.ABSENT
     if not is_ours(found.tags, wanted):
         return found, Outcome.NOT_OURS
     return None, resource.delete()[1]

@@ -79,8 +79,14 @@ def has_leftovers(clients: Clients, stack_name: str) -> bool:
 def stacks_with_age(clients: Clients, say: Callable[[str], None] = print) -> list[tuple[str, datetime | None]]:
     """Every harness stack on the target with when it was made (None: no table, an interrupted ``down``),
     newest first."""
-    listed = [(name, created(clients, name)) for name in find_stacks(clients, say)]
-    found = [(name, made) for name, made in listed if made is not None or has_leftovers(clients, name)]
+    found = []
+    for name in find_stacks(clients, say):
+        try:
+            made = created(clients, name)
+            if made is not None or has_leftovers(clients, name):
+                found.append((name, made))
+        except (ClientError, BotoCoreError) as error:  # one stack this identity may not read: the others still
+            say(f"note: stack {name} could not be read: {' '.join(str(error).split())}")
     oldest = datetime.min.replace(tzinfo=UTC)
     return sorted(found, key=lambda pair: pair[1] or oldest, reverse=True)
 
@@ -96,9 +102,12 @@ def stale_stacks(
     cutoff = (now or datetime.now(UTC)) - older_than
     stale = []
     for name in sorted(name for name in find_stacks(clients, say) if name.startswith(prefix)):
-        made = created(clients, name)
-        if (made is None and has_leftovers(clients, name)) or (made is not None and made < cutoff):
-            stale.append(name)
+        try:
+            made = created(clients, name)
+            if (made is None and has_leftovers(clients, name)) or (made is not None and made < cutoff):
+                stale.append(name)
+        except (ClientError, BotoCoreError) as error:  # left alone, saying why; the others are still looked at
+            say(f"note: stack {name} could not be read, so it is not swept: {' '.join(str(error).split())}")
     return stale
 
 

@@ -22,6 +22,8 @@ from bootstrap.region import FALLBACK as REGION_FALLBACK
 from bootstrap.settings import AWS, Settings
 
 _DMI = Path("/sys/devices/virtual/dmi/id")
+# Where credentials may come from a metadata service: more time than botocore's default single 1 s try.
+INSTANCE_METADATA_TIMEOUT_S, INSTANCE_METADATA_ATTEMPTS = 2, 3
 _CONTAINER_CREDENTIAL_VARIABLES = ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
 # The identity check is the first call to AWS: say at once when it cannot be reached.
 _FAIL_FAST = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=20)
@@ -78,7 +80,8 @@ class Target:
 
 def may_use_instance_credentials(environ: Mapping[str, str] = os.environ, dmi: Path = _DMI) -> bool:
     """Whether credentials may come from a metadata service: an ECS task (its container-credentials variables) or
-    an EC2 instance (its DMI vendor, which EC2 CI runners have). There a 1 s, single-try timeout could lose them."""
+    an EC2 instance (its DMI vendor or asset tag, which EC2 CI runners have). There botocore's single 1 s try can
+    lose them on a busy machine."""
     if any(environ.get(name) for name in _CONTAINER_CREDENTIAL_VARIABLES):
         return True
     return "amazon" in _read(dmi / "sys_vendor").lower() or _read(dmi / "board_asset_tag").startswith("i-")
@@ -93,10 +96,10 @@ def _read(path: Path) -> str:
 
 def aws_identity(settings: Settings, session: boto3.session.Session | None = None) -> tuple[str, str]:
     """(account, caller ARN) of the current credentials, asked of AWS's own STS (never a configured endpoint),
-    failing fast (no long metadata-service waits, few retries)."""
-    if not may_use_instance_credentials():  # elsewhere a missing credential costs seconds of metadata probing
-        os.environ.setdefault("AWS_METADATA_SERVICE_TIMEOUT", "1")
-        os.environ.setdefault("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
+    failing fast where no metadata service can answer (botocore's own default: one try of 1 s)."""
+    if may_use_instance_credentials():  # a busy EC2 or ECS runner's metadata service may miss one 1 s try
+        os.environ.setdefault("AWS_METADATA_SERVICE_TIMEOUT", str(INSTANCE_METADATA_TIMEOUT_S))
+        os.environ.setdefault("AWS_METADATA_SERVICE_NUM_ATTEMPTS", str(INSTANCE_METADATA_ATTEMPTS))
     session = session or shared_session()
     if session.get_credentials() is None:
         raise TargetError(

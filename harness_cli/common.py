@@ -6,6 +6,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bootstrap import stack
 from bootstrap.settings import Settings, SettingsError
 from bootstrap.target import TargetError, aws_identity
 from bootstrap.validation import validate
@@ -32,8 +33,17 @@ def stack_that_is_up(settings: Settings) -> dict[str, Any]:
     """The outputs of the stack ``up`` brought up, if its target still answers; else ``CommandError``."""
     outputs = lifecycle.status(settings)
     if outputs is None:
-        raise CommandError(NO_STACK)
+        raise CommandError(_why_no_stack(settings))
     return outputs
+
+
+def _why_no_stack(settings: Settings) -> str:
+    """``NO_STACK``, naming the stack that is up here when it is another one (``--stack`` selects it)."""
+    saved = stack.saved_outputs(settings)
+    other = saved.get("stack_name") if saved else None
+    if other and other != settings.stack_name and saved and saved.get("target") == settings.target:
+        return f"stack '{settings.stack_name}' is not up here; '{other}' is: pass --stack {other} (or HARNESS_STACK)"
+    return NO_STACK
 
 
 def confirm_aws(settings: Settings, command: str, assume_yes: bool) -> str:

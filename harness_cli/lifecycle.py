@@ -7,6 +7,7 @@ emulator only when no other stack lives on it.
 """
 
 import io
+import os
 from typing import Any
 
 from bootstrap import ready, stack, sweep
@@ -17,8 +18,10 @@ from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, IAM, Settings
 from bootstrap.target import Target, TargetError, connect
 from local_runtime import emulators, prewarm
 from local_runtime.faults import launcher as fault_proxy
-from local_runtime.processes import answers_health
+from local_runtime.processes import answers_health, poll_until
 
+# How long ``down`` waits for an emulator whose process is alive but does not answer its health check.
+SLOW_EMULATOR_S = 15.0
 # API Gateway in the China regions serves an API whose methods need no IAM authorization only for an account with
 # an ICP recordal; an API key is not authentication. Without one every request gets 403 (docs/targets.md).
 AWS_CN_NOTE = (
@@ -51,6 +54,8 @@ def resolve(settings: Settings, progress: Progress, start_emulator: bool = True)
     if record is None and start_emulator:
         record = progress.step("emulator", settings.emulator, lambda: _start_emulator(settings))
     elif record is not None:
+        if start_emulator:  # up: the running emulator must be the one asked for (emulator, debugger)
+            emulators.check_reusable(record, settings)
         progress.record("emulator", f"{record.name} {record.endpoint_url}", Outcome.REUSED)
     if record is None:
         raise TargetError(f"no {settings.emulator} running for this project; run './harness up'")
@@ -64,6 +69,8 @@ def _start_emulator(settings: Settings) -> tuple[emulators.EmulatorRecord, Outco
 
 def _fault_proxy(settings: Settings, target: Target, progress: Progress) -> str | None:
     """The fault proxy between the function and DynamoDB, when asked for (local stacks only); its URL."""
+    if settings.target == AWS:  # never a proxy: and a local stack of the same name keeps its own
+        return None
     if not fault_proxy.wanted(settings):
         if fault_proxy.stop_proxy(settings, legacy=owns_outputs(settings)):
             progress.record("fault-proxy", "proxy", Outcome.STOPPED)
@@ -85,6 +92,8 @@ def up(settings: Settings, progress: Progress | None = None, adopt: bool = False
     outputs["fault_proxy_url"] = fault_proxy.control_url(settings)
     outputs["faults"] = fault_proxy.wanted(settings)  # faults can be set: the function calls DynamoDB through it
     stack.save_outputs(settings, outputs)
+    if settings.target == AWS and os.environ.get("GITHUB_ACTIONS") == "true":
+        print(f"::add-mask::{outputs['api_key']}", flush=True)  # before anything can print it, even a failed wait
     if settings.target == AWS:  # IAM and API Gateway propagate for a while; emulators are ready at once
         sign = _signer(settings) if settings.authorization == IAM else None
         seconds = ready.wait_until_serving(outputs["api_url"], outputs["api_key"], sign=sign)
@@ -102,9 +111,11 @@ def warm(settings: Settings, outputs: dict[str, Any], progress: Progress) -> pre
 
 
 def owns_outputs(settings: Settings) -> bool:
-    """Whether this state folder's outputs (and its fault proxy) are this stack's, or there are none."""
+    """Whether this state folder's outputs are this stack's, on this target, or there are none."""
     saved = stack.saved_outputs(settings)
-    return saved is None or saved.get("stack_name") == settings.stack_name
+    if saved is None:
+        return True
+    return (saved.get("stack_name"), saved.get("target", settings.target)) == (settings.stack_name, settings.target)
 
 
 def down(
@@ -115,26 +126,58 @@ def down(
     (``force_emulator``: stop it all the same, and every proxy with it). Returns what has this stack's names but not
     its tags: left alone."""
     progress = progress or Progress()
-    ours = owns_outputs(settings)
-    if settings.target == EMBEDDED and emulators.running(settings) is None:
-        fault_proxy.stop_proxy(settings, legacy=ours)
-        if ours:
-            settings.outputs_path.unlink(missing_ok=True)
-        stopped = emulators.stop(settings)  # a dead emulator's record (and its state) is all that is left
-        if stopped:
-            fault_proxy.stop_every_proxy(settings.state_dir)  # other stacks' proxies, pointing at it
-        outcome = Outcome.STOPPED if stopped else Outcome.ABSENT
-        progress.record("emulator", stopped.name if stopped else settings.emulator, outcome)
-        return []
-    target = resolve(settings, progress, start_emulator=False)
-    left_alone = stack.down(target, progress)
-    if fault_proxy.stop_proxy(settings, legacy=ours):
-        progress.record("fault-proxy", "proxy", Outcome.STOPPED)
+    ours, local = owns_outputs(settings), settings.target != AWS
+    if settings.target == EMBEDDED and not _answering(settings, force_emulator):
+        return _down_without_emulator(settings, progress, ours)
+    try:
+        target = resolve(settings, progress, start_emulator=False)
+    except TargetError:
+        if local:  # the endpoint is gone: what this machine runs for the stack goes all the same
+            fault_proxy.stop_proxy(settings, legacy=ours)
+        raise
+    try:
+        left_alone = stack.down(target, progress)
+    finally:  # also when a deletion failed: no process of this stack is left behind
+        if local and fault_proxy.stop_proxy(settings, legacy=ours):
+            progress.record("fault-proxy", "proxy", Outcome.STOPPED)
+        if settings.target == EMBEDDED and force_emulator:
+            _stop_emulator_unless_shared(target, progress, force=True)
     if ours:
         settings.outputs_path.unlink(missing_ok=True)
-    if settings.target == EMBEDDED and not keep_emulator:
-        _stop_emulator_unless_shared(target, progress, force_emulator)
+    if settings.target == EMBEDDED and not keep_emulator and not force_emulator:
+        _stop_emulator_unless_shared(target, progress, force=False)
     return left_alone
+
+
+def _answering(settings: Settings, force: bool) -> bool:
+    """Whether this folder's emulator answers. One that is alive but slow to answer (a busy machine) gets more
+    time; if it still does not answer, ``down`` refuses rather than stop it with whatever stacks it holds, unless
+    ``force`` (``--stop-emulator``)."""
+    if emulators.running(settings) is not None:
+        return True
+    record = emulators.alive(settings)
+    if record is None or force:
+        return False
+    if poll_until(lambda: emulators.running(settings, timeout=3.0) is not None, SLOW_EMULATOR_S):
+        return True
+    raise TargetError(
+        f"{record.name} (pid {record.pid}) is running but has not answered for {SLOW_EMULATOR_S:.0f} s; "
+        "'down --stop-emulator' stops it, with every stack on it"
+    )
+
+
+def _down_without_emulator(settings: Settings, progress: Progress, ours: bool) -> list[Found]:
+    """No emulator answers (it died, or ``--stop-emulator`` on one that hangs): its state is gone with it, so what
+    is left is this machine's: its processes, record and scratch files, every stack's proxy pointing at it."""
+    fault_proxy.stop_proxy(settings, legacy=ours)
+    if ours:
+        settings.outputs_path.unlink(missing_ok=True)
+    stopped = emulators.stop(settings)
+    if stopped:
+        fault_proxy.stop_every_proxy(settings.state_dir)
+    outcome = Outcome.STOPPED if stopped else Outcome.ABSENT
+    progress.record("emulator", stopped.name if stopped else settings.emulator, outcome)
+    return []
 
 
 def _stop_emulator_unless_shared(target: Target, progress: Progress, force: bool) -> None:
@@ -160,11 +203,10 @@ def status(settings: Settings) -> dict[str, Any] | None:
     outputs = stack.saved_outputs(settings)
     if outputs is None or outputs.get("target", settings.target) != settings.target:
         return None  # e.g. an embedded stack's outputs, asked about with --target aws
-    if settings.target == AWS and (outputs.get("region"), outputs.get("stack_name")) != (
-        settings.region,
-        settings.stack_name,
-    ):
-        return None  # a real account's stack in another region, or another stack: not the one asked about
+    if outputs.get("stack_name", settings.stack_name) != settings.stack_name:
+        return None  # another stack's, brought up here last (common.stack_that_is_up names it)
+    if settings.target == AWS and outputs.get("region") != settings.region:
+        return None  # a real account's stack in another region: not the one asked about
     wanted = {_loopback(url) for url in (settings.endpoint_url, settings.public_endpoint_url) if url}
     if settings.target == ENDPOINT and _loopback(outputs.get("endpoint_url") or "") not in wanted:
         return None  # outputs of a stack on another endpoint (another port, another emulator)

@@ -34,24 +34,35 @@ def _record_path(settings: Settings) -> Path:
     return settings.state_dir / "emulator.json"
 
 
-def running(settings: Settings) -> EmulatorRecord | None:
-    """The emulator a previous ``up`` started, if its process is alive and healthy."""
+def alive(settings: Settings) -> EmulatorRecord | None:
+    """The emulator a previous ``up`` started, if its process is alive (answering or not)."""
     record = EmulatorRecord.load(_record_path(settings))
-    if record is None or not is_alive(record.pid):
+    return record if record is not None and is_alive(record.pid) else None
+
+
+def running(settings: Settings, timeout: float = 1.0) -> EmulatorRecord | None:
+    """The emulator a previous ``up`` started, if its process is alive and healthy (within ``timeout`` s)."""
+    record = alive(settings)
+    if record is None:
         return None
     health = record.endpoint_url + _backend(record.name).HEALTH_PATH
-    return record if answers_health(health) else None
+    return record if answers_health(health, timeout) else None
+
+
+def check_reusable(current: EmulatorRecord, settings: Settings) -> None:
+    """``EmulatorError`` unless the running emulator is the one these settings ask for (emulator, debugger)."""
+    if current.name != settings.emulator:
+        raise EmulatorError(f"{current.name} is already running here; run 'down' before switching emulators")
+    if current.debug_port != settings.debug_port:
+        now = f"with --debug-port {current.debug_port}" if current.debug_port else "without --debug"
+        raise EmulatorError(f"{current.name} is already running here {now}; run 'down' first to change that")
 
 
 def start(settings: Settings) -> tuple[EmulatorRecord, bool]:
     """Reuse the running emulator, or start one. Returns the record and whether it was started now."""
     current = running(settings)
     if current is not None:
-        if current.name != settings.emulator:
-            raise EmulatorError(f"{current.name} is already running here; run 'down' before switching emulators")
-        if current.debug_port != settings.debug_port:
-            now = f"with --debug-port {current.debug_port}" if current.debug_port else "without --debug"
-            raise EmulatorError(f"{current.name} is already running here {now}; run 'down' first to change that")
+        check_reusable(current, settings)
         return current, False
     backend = _backend(settings.emulator)
     stop_recorded(_record_path(settings))  # what a crashed emulator left behind, orphans included

@@ -137,3 +137,23 @@ def test_stack_taken_down_but_still_in_the_tagging_index__neither_listed_nor_swe
     # WHEN stacks are listed and the stale ones looked for, THEN the gone one is confirmed gone and left out
     assert [name for name, _made in sweep.stacks_with_age(clients)] == ["ci-7-1"]
     assert sweep.stale_stacks(clients, "ci-", timedelta(hours=6), now=LATER) == ["ci-7-1"]
+
+
+def test_a_stack_this_identity_cannot_read__reported_and_the_others_still_swept(moto_aws, tmp_path, monkeypatch):
+    # GIVEN two stale stacks, one of whose tables this identity may not describe
+    for name in ("ci-9-1", "ci-9-2"):
+        up(name, tmp_path)
+    real_created = sweep.created
+
+    def created(clients, name):
+        if name == "ci-9-1":
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "DescribeTable")
+        return real_created(clients, name)
+
+    monkeypatch.setattr(sweep, "created", created)
+    said: list[str] = []
+    # WHEN stale stacks are looked for, THEN the readable one is found and the other reported, not fatal
+    assert sweep.stale_stacks(Clients(Settings(target=AWS)), "ci-9-", timedelta(0), now=LATER, say=said.append) == [
+        "ci-9-2"
+    ]
+    assert any("ci-9-1 could not be read" in line for line in said)

@@ -16,7 +16,7 @@ import pytest
 
 from bootstrap import package, sweep
 from bootstrap.clients import Clients
-from bootstrap.iam import HANDLER_DYNAMODB_ACTIONS, LOG_ACTIONS, TRUST_POLICY
+from bootstrap.iam import HANDLER_DYNAMODB_ACTIONS, LOG_ACTIONS, ROLE_PATH, TRUST_POLICY
 from bootstrap.report import Progress
 from bootstrap.settings import AWS, Settings
 from harness_cli import lifecycle
@@ -165,9 +165,11 @@ def test_deployer_policy__scoped_to_the_stack_s_names_and_roles_capped_by_the_bo
     for statement in statements:
         actions = set(statement["Action"])
         services = {action.split(":")[0] for action in actions}
-        # IAM and Lambda: only the stack's role and function name patterns
+        # IAM: only roles under the harness's path (no existing role can be moved there); Lambda: the functions' names
         if services & {"iam", "lambda"}:
-            assert all(":role/*-role-*" in r or ":function:" in r for r in _resources(statement)), statement["Sid"]
+            assert all(r.endswith(f":role{ROLE_PATH}*") or ":function:" in r for r in _resources(statement)), statement[
+                "Sid"
+            ]
         # a role gets permissions only together with the harness's boundary; the boundary is never removed
         if actions & ROLE_PERMISSION_ACTIONS:
             assert statement["Condition"]["StringLike"]["iam:PermissionsBoundary"].endswith(
