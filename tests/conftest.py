@@ -9,13 +9,14 @@ import gc
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import coverage
 import pytest
 
 from bootstrap.clients import share_client_classes_process_wide, share_service_models_process_wide
 from bootstrap.settings import DEFAULT_STACK, EMBEDDED, PROJECT_ROOT, Settings
-from tests.conformance import Recorder, output_dir, session_target
+from tests.conformance import Recorder, outcome_of, output_dir, session_target
 from tests.coverage_report import mark_session_start, subprocess_context
 from tests.support.workers import worker_id
 
@@ -77,13 +78,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     target = session_target(unit=item.get_closest_marker("unit") is not None)
     if marker is None or target is None or not (report.when == "call" or report.skipped):
         return
-    if hasattr(report, "wasxfail"):
-        outcome, reason = ("gap", report.wasxfail) if report.skipped else ("failed", "")
-    elif report.skipped:
-        outcome, reason = "skipped", str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
-    else:
-        outcome, reason = ("passed" if report.passed else "failed"), ""
-    _conformance.add(target, marker.args[0], marker.args[1], outcome, reason)
+    outcome, reason = outcome_of(report)
+    _conformance.add(target, marker.args[0], outcome, reason)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -91,15 +87,18 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         session.config.workeroutput["conformance"] = json.dumps(_conformance.results)
         return
     if _conformance.results:
-        _conformance.save(output_dir())
+        _conformance.save(output_dir(), complete=_runs_the_whole_suite(session.config))
+
+
+def _runs_the_whole_suite(config: pytest.Config) -> bool:
+    """No selection beyond a marker expression: no -k, no paths or node ids, nothing deselected by hand."""
+    narrowed = config.option.keyword or config.option.deselect or config.getoption("lf", False)
+    return not narrowed and all(Path(arg).resolve() == PROJECT_ROOT / "tests" for arg in config.args)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - pytest-xdist's hook: a worker has finished
-    results = json.loads(getattr(node, "workeroutput", {}).get("conformance", "{}"))
-    for target, behaviours in results.items():
-        for behaviour, result in behaviours.items():
-            _conformance.add(target, behaviour, result["aws"], result["outcome"], result["reason"])
+    _conformance.merge(json.loads(getattr(node, "workeroutput", {}).get("conformance", "{}")))
 
 
 @pytest.hookimpl(hookwrapper=True)

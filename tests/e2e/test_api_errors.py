@@ -11,7 +11,7 @@ from tests.support.gaps import mark_gap
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.aws_behaviour("bad requests of `fixtures/bad_requests.json`", "each its 4xx")
+@pytest.mark.aws_behaviour("bad-requests")
 @pytest.mark.parametrize("case", bad_request_cases())
 def test_bad_request__gets_its_4xx(api, case, backend, request):
     mark_gap(request, backend, case.get("gaps", {}))
@@ -32,14 +32,14 @@ def test_unknown_operation__400_lists_valid_operations(api):
     )
 
 
-@pytest.mark.aws_behaviour("no `x-api-key`", "403 `Forbidden`")
+@pytest.mark.aws_behaviour("api-key-missing")
 def test_no_api_key__403(api):
     response = api.post({"operation": "ping"}, key=None)
     assert response.status_code == 403
     assert response.json() == {"message": "Forbidden"}
 
 
-@pytest.mark.aws_behaviour("a wrong `x-api-key`", "403 `Forbidden`")
+@pytest.mark.aws_behaviour("api-key-wrong")
 def test_wrong_api_key__403(api):
     assert api.post({"operation": "ping"}, key="not-the-key-0000000000000000000000").status_code == 403
 
@@ -60,7 +60,7 @@ def test_foreign_table__403_and_no_call(faults):
         foreign.clear()
 
 
-@pytest.mark.aws_behaviour("syntactically invalid `UpdateExpression` (7 kinds)", "400 `ValidationException`")
+@pytest.mark.aws_behaviour("update-expression-syntax")
 @pytest.mark.parametrize(
     "expression", ["SET = =", "SET v :v", "SET v = :v SET w = :v", "REMOVE :v", "ADD v", "SET v = :v,", "SET v = :v;"]
 )

@@ -32,16 +32,14 @@ def stale_api(settings, outputs, tmp_path_factory) -> Iterator[Api]:
         lifecycle.down(stale, Progress(io.StringIO()))
 
 
-@pytest.mark.aws_behaviour("GetItem right after a write (with `--consistency-window-ms`)", "may miss the item")
+@pytest.mark.aws_behaviour("read-after-write")
 def test_naive_read_after_write__misses_the_new_item(stale_api):
     item_id = f"stale-{uuid.uuid4()}"
     stale_api.call({"operation": "create", "payload": {"Item": {"id": item_id}}})
     assert stale_api.post({"operation": "read", "payload": {"Key": {"id": item_id}}}).status_code == 404
 
 
-@pytest.mark.aws_behaviour(
-    "GetItem right after an update (with `--consistency-window-ms`)", "may return the old version"
-)
+@pytest.mark.aws_behaviour("read-after-update")
 def test_naive_read_after_update__sees_the_old_version(stale_api):
     item_id = f"stale-{uuid.uuid4()}"
     stale_api.call({"operation": "create", "payload": {"Item": {"id": item_id, "v": 1}}})

@@ -108,9 +108,7 @@ def test_latency_within_the_timeout__200_late(faults):
     assert time.monotonic() - started >= 0.5
 
 
-@pytest.mark.aws_behaviour(
-    "a DynamoDB call slower than the function's timeout", "502 `Internal server error` (API Gateway)"
-)
+@pytest.mark.aws_behaviour("function-timeout")
 @pytest.mark.needs("faults")
 def test_latency_beyond_the_function_s_timeout__502_then_normal_once_cleared(stack_factory):
     # GIVEN a stack whose function times out after 2 s, with the fault proxy in its path
@@ -159,9 +157,7 @@ def test_cli__a_stack_without_faults__exit_2_saying_how(settings, outputs):
 INTEGRATION_GAPS: dict[str, str] = {}
 
 
-@pytest.mark.aws_behaviour(
-    "a DynamoDB call that keeps the API waiting beyond 29 s", "504 `Endpoint request timed out` (API Gateway)"
-)
+@pytest.mark.aws_behaviour("integration-timeout")
 @pytest.mark.needs("faults")
 def test_latency_beyond_api_gateway_s_29_s__504(stack_factory, backend, request, clients):
     mark_gap(request, backend, INTEGRATION_GAPS)

@@ -41,7 +41,7 @@ def test_burst_of_300_creates_from_16_threads__no_5xx_nothing_lost(api, clients,
     assert statuses[200] >= served, statuses
 
 
-@pytest.mark.aws_behaviour("usage-plan throttle exceeded", "429 `Too Many Requests`")
+@pytest.mark.aws_behaviour("usage-plan-throttle")
 def test_usage_plan_throttle__429(stack_factory):
     # GIVEN a stack whose usage plan allows 1 request per second with a burst of 1
     settings = stack_factory(plan_rate_limit=1.0, plan_burst_limit=1)
@@ -56,7 +56,7 @@ def test_usage_plan_throttle__429(stack_factory):
     assert all(response.json() == {"message": "Too Many Requests"} for response in throttled)
 
 
-@pytest.mark.aws_behaviour("usage-plan quota used up", "429 `Limit Exceeded`")
+@pytest.mark.aws_behaviour("usage-plan-quota")
 def test_usage_plan_quota__429_once_used_up(stack_factory):
     settings = stack_factory(plan_quota_per_day=3)
     outputs = lifecycle.up(settings, Progress(io.StringIO()))
@@ -96,7 +96,7 @@ def _crashing_zip() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.aws_behaviour("the function's process dies mid-request", "502 `Internal server error`")
+@pytest.mark.aws_behaviour("function-crash")
 def test_function_crash_mid_request__502_then_the_next_request_succeeds(stack_factory, clients):
     settings = stack_factory()
     outputs = lifecycle.up(settings, Progress(io.StringIO()))

@@ -65,7 +65,7 @@ def test_role__uses_its_own_table(role_session, outputs):
         ),
     ],
 )
-@pytest.mark.aws_behaviour("the function's role on another table, `DeleteTable`, `Query`", "`AccessDeniedException`")
+@pytest.mark.aws_behaviour("role-denied")
 @pytest.mark.needs("emulator", "iam_enforced")
 def test_role__is_denied_everything_else(role_session, outputs, other_table, call):
     with pytest.raises(ClientError) as denied:
@@ -82,7 +82,7 @@ def test_policy_document__least_privilege_statically(outputs):
     assert '"*"' not in text and "FullAccess" not in text and "dynamodb:*" not in text
 
 
-@pytest.mark.aws_behaviour("a disabled API key", "403 `Forbidden`")
+@pytest.mark.aws_behaviour("api-key-disabled")
 def test_disabled_api_key__403(clients, outputs, api, backend):
     settle_s = 120 if backend == "aws" else 5  # AWS propagates key changes in seconds; emulators at once
     apigw = clients("apigateway")

@@ -81,7 +81,7 @@ def test_numbers_and_unicode__survive_exactly(app, context):
     assert "3.14159265358979323846264338327950288" in response["body"]
 
 
-@pytest.mark.aws_behaviour("bad requests of `fixtures/bad_requests.json`", "each its 4xx")
+@pytest.mark.aws_behaviour("bad-requests")
 @pytest.mark.parametrize("case", bad_request_cases())
 def test_bad_request__gets_its_4xx(app, context, case, request):
     mark_gap(request, "moto", case.get("gaps", {}))
