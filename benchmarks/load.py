@@ -10,14 +10,31 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from botocore.credentials import Credentials
+
+from bootstrap.clients import shared_session
+from bootstrap.ready import Signer, sigv4_signer
+from bootstrap.settings import IAM
 
 
 class Api:
-    """All end-to-end HTTP goes through here: POST DynamoDBManager with the stack's key."""
+    """All end-to-end HTTP goes through here: POST DynamoDBManager with the stack's key (and, for a stack up with
+    ``--authorization iam``, SigV4-signed by ``sign``: ``bootstrap.ready.sigv4_signer``)."""
 
-    def __init__(self, url: str, key: str, timeout: float = 30.0) -> None:
-        self.url, self.key, self.timeout = url, key, timeout
+    def __init__(self, url: str, key: str, timeout: float = 30.0, sign: Signer | None = None) -> None:
+        self.url, self.key, self.timeout, self.sign = url, key, timeout, sign
         self.session = requests.Session()
+
+    @classmethod
+    def of(cls, outputs: dict[str, Any], credentials: Any = None) -> "Api":
+        """The API of a stack, from its outputs; signed when its method is AWS_IAM, with ``credentials`` (default:
+        the emulators' own, or this machine's for a real account)."""
+        if outputs.get("authorization") != IAM:
+            return cls(outputs["api_url"], outputs["api_key"])
+        if credentials is None:
+            on_aws = outputs["target"] == "aws"
+            credentials = shared_session().get_credentials() if on_aws else Credentials("test", "test")
+        return cls(outputs["api_url"], outputs["api_key"], sign=sigv4_signer(credentials, outputs["region"]))
 
     def post(
         self, body: Any = None, *, raw: str | bytes | None = None, key: str | None = "default", **headers: str
@@ -27,6 +44,9 @@ class Api:
         if key is not None:
             sent["x-api-key"] = self.key if key == "default" else key
         data = raw if raw is not None else json.dumps(body)
+        if self.sign is not None:
+            encoded = data.encode() if isinstance(data, str) else data
+            sent = self.sign(self.url, encoded, sent)
         return self._with_connection_retry(
             lambda: self.session.post(self.url, data=data, headers=sent, timeout=self.timeout)
         )
@@ -73,7 +93,7 @@ def burst_creates(api: Api, count: int, clients: int, prefix: str) -> BurstResul
 
     def create(index: int) -> tuple[int, float]:
         if not hasattr(local, "api"):
-            local.api = Api(api.url, api.key, api.timeout)
+            local.api = Api(api.url, api.key, api.timeout, api.sign)
         started = time.perf_counter()
         response = local.api.post({"operation": "create", "payload": {"Item": {"id": f"{prefix}-{index}", "n": index}}})
         return response.status_code, time.perf_counter() - started

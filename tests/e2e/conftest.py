@@ -167,7 +167,7 @@ def backend(outputs: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="session")
 def api(outputs: dict[str, Any]) -> Api:
-    api = Api(outputs["api_url"], outputs["api_key"])
+    api = Api.of(outputs)  # signed where the stack's method is AWS_IAM (--authorization iam)
     if outputs["target"] == AWS:
         wait_for_key(api)  # a new key is refused until its usage plan propagates
     return api

@@ -9,6 +9,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from benchmarks.load import Api
 from harness_cli import lifecycle
 from tests.support.gaps import mark_gap
 from tests.support.polling import api_after_up
@@ -31,9 +32,10 @@ def test_aws_iam_method__unsigned_refused_signed_served(stack_factory, backend, 
     # GIVEN a stack whose method needs a SigV4 signature as well as the key
     settings = stack_factory(authorization="iam")
     outputs = lifecycle.up(settings)
-    api = api_after_up(outputs)
+    api = api_after_up(outputs)  # signs its requests: the stack's outputs say the method is AWS_IAM
+    assert api.call({"operation": "ping"}) == "pong"
     # WHEN a request with the key but no signature comes, THEN API Gateway refuses it, as on AWS
-    unsigned = api.post({"operation": "ping"})
+    unsigned = Api(outputs["api_url"], outputs["api_key"]).post({"operation": "ping"})
     assert (unsigned.status_code, unsigned.json()) == (403, {"message": "Missing Authentication Token"})
     # WHEN the same request is signed for execute-api, THEN the function answers
     signed = _signed(outputs["api_url"], outputs["api_key"], outputs["region"], Credentials("test", "test"))

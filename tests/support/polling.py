@@ -39,7 +39,7 @@ def wait_for_key(api: Api, timeout: float = 120.0, interval: float = 2.0) -> Non
 def api_after_up(outputs: dict[str, Any]) -> Api:
     """The API of a stack a test has just brought up, once it serves: on AWS, waited for as above; on an emulator,
     at once and without a request."""
-    api = Api(outputs["api_url"], outputs["api_key"])
+    api = Api.of(outputs)
     if outputs["target"] == "aws":
         wait_for_key(api)
     return api
