@@ -37,18 +37,24 @@ class Api:
         return cls(outputs["api_url"], outputs["api_key"], sign=sigv4_signer(credentials, outputs["region"]))
 
     def post(
-        self, body: Any = None, *, raw: str | bytes | None = None, key: str | None = "default", **headers: str
+        self, body: Any = None, *, raw: str | bytes | None = None, key: str | None = "default", **headers: str | None
     ) -> requests.Response:
-        """POST a JSON body (or ``raw`` bytes). ``key=None`` sends no x-api-key; by default the stack's key."""
+        """POST a JSON body (or ``raw`` bytes). ``key=None`` sends no x-api-key; by default the stack's key. A header
+        given as None is not sent (``**{"Content-Type": None}``)."""
+        return self.send("POST", self.url, raw if raw is not None else json.dumps(body), key, **headers)
+
+    def send(
+        self, method: str, url: str, data: str | bytes | None, key: str | None = "default", **headers: str | None
+    ) -> requests.Response:
+        """Any method to any URL, with the stack's key unless ``key`` says otherwise (None: no x-api-key)."""
         sent = {"Content-Type": "application/json", **headers}
         if key is not None:
             sent["x-api-key"] = self.key if key == "default" else key
-        data = raw if raw is not None else json.dumps(body)
         if self.sign is not None:
-            encoded = data.encode() if isinstance(data, str) else data
-            sent = self.sign(self.url, encoded, sent)
+            encoded = data.encode() if isinstance(data, str) else (data or b"")
+            sent = self.sign(url, encoded, {name: value for name, value in sent.items() if value is not None})
         return self._with_connection_retry(
-            lambda: self.session.post(self.url, data=data, headers=sent, timeout=self.timeout)
+            lambda: self.session.request(method, url, data=data, headers=sent, timeout=self.timeout)
         )
 
     def call(self, body: Any, expect: int = 200) -> Any:

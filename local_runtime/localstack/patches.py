@@ -13,6 +13,7 @@ from local_runtime.patching import Change
 VERSION = "localstack-core 2026.3.0"
 LAMBDA, GATEWAY = "localstack.services.lambda_", "localstack.services.apigateway.next_gen.execute_api"
 E2E = "tests/e2e"  # run on LocalStack by `tox -e e2e-localstack`
+GATEWAY_ANSWERS = f"{E2E}/test_gateway_answers.py"
 DEBUGGER_TEST = (
     f"{E2E}/test_debugger.py::test_up_debug__a_breakpoint_in_an_operation_stops_the_request_which_then_succeeds"
 )
@@ -77,6 +78,33 @@ CHANGES = [
         f"{E2E}/test_faults.py::test_latency_beyond_api_gateway_s_29_s__504",
         parameters=("self", "context"),
         where="integration_timeout.py:install",
+    ),
+    Change(
+        f"{GATEWAY}.handlers.parse",
+        "restore_payload",
+        "aws-parity",
+        "a proxy integration gets the request body as sent, whatever its Content-Type, as on AWS: LocalStack"
+        " re-encoded a form body from its parsed fields, so curl's `-d` JSON (`application/x-www-form-urlencoded`)"
+        " reached the function as `%7B...=` (400 InvalidJson)",
+        VERSION,
+        f"{GATEWAY_ANSWERS}::test_any_content_type__the_body_reaches_the_function_as_sent",
+        parameters=("request",),
+        expects=((f"{GATEWAY}.handlers.parse.InvocationRequestParser", "body=restore_payload(request)"),),
+        where="request_body.py:install",
+    ),
+    Change(
+        "localstack.runtime.server.twisted",
+        "TwistedGateway",
+        "aws-parity",
+        "Twisted parses no request body (`Site(parsePOSTFormSubmission=False)`), as API Gateway parses none: it"
+        " answered a `multipart/form-data` body that is not multipart with a bare 400 before any handler",
+        VERSION,
+        f"{GATEWAY_ANSWERS}::test_any_content_type__the_body_reaches_the_function_as_sent",
+        expects=(
+            ("localstack.runtime.server.twisted.TwistedRuntimeServer.register", "site = TwistedGateway(gateway)"),
+            ("twisted.web.server.Request.__init__", "channel.site._parsePOSTFormSubmission"),
+        ),
+        where="request_body.py:serve_bodies_unparsed",
     ),
     Change(
         f"{LAMBDA}.hooks",

@@ -2,8 +2,9 @@
 ``apply_patches()``, which the tuned start (``python -m local_runtime.ministack``) runs before MiniStack serves.
 
 The replacements live beside what they are about (``tuned.py``, ``workers.py``, ``fast_path.py``, ``fork_server.py``,
-``shared_code.py``, ``server.py``); each module's docstring says how it keeps what a client sees. The figures in
-``why`` are the README's measurements ("Speed"); a speed patch whose figure no longer shows goes.
+``shared_code.py``, ``server.py``, ``expression_params.py``, ``gateway_errors.py``); each module's docstring says how it
+keeps what a client sees. The figures in ``why`` are the README's measurements ("Speed"); a speed patch whose figure no
+longer shows goes.
 """
 
 import os
@@ -23,6 +24,8 @@ OURS = "local_runtime.ministack"
 TUNING = "tests/unit/local_runtime/ministack/test_tuning.py"
 FAST_PATH_TESTS = "tests/unit/local_runtime/ministack/test_fast_path.py"
 SHARED_CODE_TESTS = "tests/unit/local_runtime/ministack/test_shared_code.py"
+EXPRESSION_PARAMS_TESTS = "tests/unit/local_runtime/ministack/test_expression_params.py"
+GATEWAY_ERRORS_TESTS = "tests/unit/local_runtime/ministack/test_gateway_errors.py"
 WARM_PATH_FIGURE = "with the two IAM patches: bursts of 300 creates 106 → 124 req/s (first), 123 → 130 (warm)"
 
 TUNED = Patches(
@@ -76,6 +79,31 @@ TUNED = Patches(
             new=f"{OURS}.tuned:_lambda_proxy_response_as_aws",
         ),
         Patch(
+            GATEWAY,
+            "_GATEWAY_RESPONSE_ERROR_TYPES",
+            "aws-parity",
+            "a missing or wrong API key gets API Gateway's `x-amzn-ErrorType: ForbiddenException` with its 403"
+            " (`gateway_errors.py`): MiniStack's table of error types had none for INVALID_API_KEY",
+            VERSION,
+            f"{GATEWAY_ERRORS_TESTS}::test_invalid_api_key__403_with_aws_error_type",
+            expects=((f"{GATEWAY}._gateway_error_response", "_GATEWAY_RESPONSE_ERROR_TYPES.get(response_type)"),),
+            new=f"{OURS}.gateway_errors:GATEWAY_RESPONSE_ERROR_TYPES",
+        ),
+        Patch(
+            GATEWAY,
+            "_handle_execute_in_scope",
+            "aws-parity",
+            "API Gateway's 502 for a failed invocation carries `x-amzn-ErrorType: InternalServerErrorException`, as its"
+            " other errors do (`gateway_errors.py`); MiniStack built that 502 by hand, with a Content-Type only",
+            VERSION,
+            f"{GATEWAY_ERRORS_TESTS}::test_failed_invocation__502_with_aws_error_type_and_the_function_s_502_untouched",
+            expects=(
+                (f"{GATEWAY}._invoke_lambda_proxy_v1", 'return 502, {"Content-Type": "application/json"}'),
+                (f"{GATEWAY}._handle_execute_in_scope", "response = await _execute_in_scope("),
+            ),
+            new=f"{OURS}.gateway_errors:handle_execute_with_error_type",
+        ),
+        Patch(
             DYNAMODB,
             "_update_item",
             "aws-parity",
@@ -86,6 +114,34 @@ TUNED = Patches(
             parameters=("data",),
             expects=((f"{DYNAMODB}.handle_request", '"UpdateItem": _update_item,'),),
             new=f"{OURS}.tuned:_update_item_with_checked_expression",
+        ),
+        Patch(
+            DYNAMODB,
+            "_validate_expression_attrs",
+            "aws-parity",
+            "ExpressionAttributeNames / ExpressionAttributeValues that no expression of the request can use get"
+            " DynamoDB's answer, names first, naming the operation's null expressions (`expression_params.py`):"
+            " MiniStack checked values first and named none where an operation has two",
+            VERSION,
+            f"{EXPRESSION_PARAMS_TESTS}::test_every_operation__answers_a_stray_map_as_dynamodb_does",
+            parameters=("data", "expression_fields", "size_wording"),
+            expects=((f"{DYNAMODB}._put_item", '_validate_expression_attrs(data, ("ConditionExpression",)'),),
+            new=f"{OURS}.expression_params:validate_expression_attrs_as_dynamodb",
+        ),
+        Patch(
+            DYNAMODB,
+            "_single_write_request_error",
+            "aws-parity",
+            "PutItem, UpdateItem and DeleteItem answer a map no expression can use as DynamoDB does, outside the"
+            ' "1 validation error detected" envelope MiniStack put it in (`expression_params.py`)',
+            VERSION,
+            f"{EXPRESSION_PARAMS_TESTS}::test_put_item__values_without_an_expression_get_dynamodbs_message",
+            parameters=("data",),
+            expects=(
+                (f"{DYNAMODB}._single_write_request_error", "can only be specified when using expressions"),
+                (f"{DYNAMODB}._put_item", "_single_write_request_error(data)"),
+            ),
+            new=f"{OURS}.expression_params:single_write_request_error_without_map_check",
         ),
     ]
 )

@@ -57,6 +57,7 @@ from ministack.core.responses import error_response_json
 from ministack.services import apigateway_v1, dynamodb
 
 from local_runtime.function_runtime.hooks import DEBUG_TIMEOUT_S, STARTUP_VARIABLE, TASK_ROOT_VARIABLE
+from local_runtime.ministack import gateway_errors
 from local_runtime.ministack.update_expression import UpdateExpressionError, check
 
 SETTLE_S = float(os.environ.get("HARNESS_MINISTACK_LOG_SETTLE_MS", "0.5")) / 1000
@@ -103,7 +104,10 @@ def _update_api_key_with_boolean_enabled(key_id: str, data: dict) -> Any:
 
 def _lambda_proxy_response_as_aws(result: dict) -> tuple[Any, str | None]:
     lambda_response, error = _original_lambda_proxy_response(result)
-    return (None, AWS_INTERNAL_ERROR) if error is not None else (lambda_response, None)
+    if error is None:
+        return lambda_response, None
+    gateway_errors.note_failed_invocation()
+    return None, AWS_INTERNAL_ERROR
 
 
 async def _invoke_lambda_proxy_within_timeout(integration: dict, *args: Any, **kwargs: Any) -> Any:

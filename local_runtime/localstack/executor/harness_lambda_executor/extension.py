@@ -10,6 +10,8 @@
   On unless ``HARNESS_ENFORCE_USAGE_PLANS=0``.
 - **API Gateway's integration timeout** (``integration_timeout.py``): a Lambda proxy integration still
   running after 29 s answers 504, as on AWS; LocalStack waited as long as the function ran. Always on.
+- **The request body as sent** (``request_body.py``): a proxy integration gets the body byte for byte whatever its
+  Content-Type, as on AWS; LocalStack re-encoded a form body, or refused a multipart one, before. Always on.
 
 The community runtime has ``Extension`` (the API) but no loader for the ``localstack.extensions``
 namespace (that is LocalStack Pro's), so ``load_harness_enforcement``, an ``on_infra_start`` hook, drives
@@ -67,11 +69,12 @@ class HarnessEnforcement(Extension):
             return
         with self._installing:  # requests run concurrently: add the handler once
             if not self._api_gateway_patched:
-                from harness_lambda_executor import integration_timeout  # imports API Gateway's modules
+                from harness_lambda_executor import integration_timeout, request_body  # import API Gateway's modules
                 from harness_lambda_executor.request_limits import RequestLimits
 
                 if not os.environ.get("HARNESS_DEBUG_PORT"):  # a request paused at a breakpoint waits
                     integration_timeout.install()
+                request_body.install()
                 if self.enforce_limits:
                     invocation_chain.append(RequestLimits())
                 self._api_gateway_patched = True
@@ -80,6 +83,9 @@ class HarnessEnforcement(Extension):
 @hooks.on_infra_start()
 def load_harness_enforcement() -> None:
     """Does for our extension what LocalStack Pro's extension manager does for installed extensions."""
+    from harness_lambda_executor import request_body  # here: it imports the Twisted server the runtime serves with
+
+    request_body.serve_bodies_unparsed()
     extension = HarnessEnforcement()
     extension.on_extension_load()
     extension.on_platform_start()
