@@ -132,6 +132,8 @@ def _print_ready(outputs: dict, seconds: float, outputs_path: str, show_key: boo
     hidden = on_aws and not show_key
     print(f"  Key:  {f'in {outputs_path} (--show-key prints it)' if hidden else key}")
     print("\nTry it:\n")
+    if outputs.get("authorization") == IAM and on_aws:
+        print('  eval "$(aws configure export-credentials --format env)"   # your credentials, for curl to sign')
     if hidden:
         read_key = f'python3 -c \'import json; print(json.load(open("{outputs_path}"))["api_key"])\''
         print(f"  KEY=$({read_key})")
@@ -141,6 +143,8 @@ def _print_ready(outputs: dict, seconds: float, outputs_path: str, show_key: boo
     if outputs.get("authorization") == IAM:  # curl signs with SigV4 itself (7.75 and newer)
         user = '"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"' if on_aws else "test:test"
         print(f"    --aws-sigv4 'aws:amz:{outputs['region']}:execute-api' --user {user} \\")
+        if on_aws:  # temporary credentials (SSO, OIDC, an assumed role) sign with their session token too
+            print('    -H "x-amz-security-token: $AWS_SESSION_TOKEN" \\')
     print(f"    -H {quote}x-api-key: {sent_key}{quote} -H 'Content-Type: application/json' \\")
     print(f"    -d '{body % outputs['table_name']}'\n")
     stop = os.environ.get("HARNESS_STOP_COMMAND") or "./harness down"

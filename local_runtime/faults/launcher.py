@@ -33,7 +33,7 @@ LOCAL_ONLY = "faults and stale reads are injected into local stacks only, never 
 # Each stack has a proxy of its own (or its own entry on the shared one), recorded under its name: several stacks in
 # one state folder (one emulator) never stop each other's.
 def _record_path(settings: Settings) -> Path:
-    return settings.state_dir / f"fault-proxy-{settings.stack_name}.json"
+    return settings.state_dir / f"fault-proxy-own-{settings.stack_name}.json"
 
 
 def _shared_record_path(settings: Settings) -> Path:
@@ -87,7 +87,7 @@ def ensure_proxy(settings: Settings, upstream: str) -> tuple[str, Outcome]:
             clean_environment({}),
             port,
             _record_path(settings),
-            settings.state_dir / f"fault-proxy-{settings.stack_name}.log",
+            settings.state_dir / f"fault-proxy-own-{settings.stack_name}.log",
             "/_harness/health",
             START_TIMEOUT_S,
         )
@@ -139,8 +139,8 @@ def stop_proxy(settings: Settings, legacy: bool = False) -> bool:
 
 def stop_every_proxy(state_dir: Path) -> int:
     """Stop every stack's own proxy recorded in ``state_dir`` (its emulator is being stopped); how many were."""
-    records = {*state_dir.glob("fault-proxy-*.json"), *(state_dir / name for name in _LEGACY_RECORDS)}
-    return sum(stop_recorded(path) is not None for path in records if not path.name.startswith("fault-proxy-shared"))
+    records = {*state_dir.glob("fault-proxy-own-*.json"), *(state_dir / name for name in _LEGACY_RECORDS)}
+    return sum(stop_recorded(path) is not None for path in records)
 
 
 def control_url(settings: Settings) -> str | None:

@@ -41,7 +41,7 @@ def test_down_of_a_stack_that_is_not_up__leaves_this_checkout_s_stack_serving(se
 
 
 def _proxy_alive(state_dir) -> bool:
-    record = EmulatorRecord.load(state_dir / "fault-proxy-scope-b.json")
+    record = EmulatorRecord.load(state_dir / "fault-proxy-own-scope-b.json")
     return record is not None and is_alive(record.pid)
 
 
