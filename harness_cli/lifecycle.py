@@ -1,9 +1,9 @@
 """The stack's life on its target, in order: the emulator, then the fault proxy, then the resources.
 
 ``up`` starts (or reuses) what runs on this machine (``local_runtime``), then hands the target to the bootstrap,
-which creates the resources; ``down`` does the reverse. A ``down`` of one stack touches nothing of another: it
-forgets this checkout's outputs and stops its fault proxy only when they are that stack's, and stops the embedded
-emulator only when no other stack lives on it.
+which creates the resources; ``down`` does the reverse. A ``down`` of one stack touches nothing of another: it stops
+that stack's own fault proxy, forgets the state folder's outputs only when they are that stack's, and stops the
+embedded emulator only when no other stack lives on it.
 """
 
 import io
@@ -172,9 +172,7 @@ def _down_without_emulator(settings: Settings, progress: Progress, ours: bool) -
     fault_proxy.stop_proxy(settings, legacy=ours)
     if ours:
         settings.outputs_path.unlink(missing_ok=True)
-    stopped = emulators.stop(settings)
-    if stopped:
-        fault_proxy.stop_every_proxy(settings.state_dir)
+    stopped = _stop_emulator(settings)
     outcome = Outcome.STOPPED if stopped else Outcome.ABSENT
     progress.record("emulator", stopped.name if stopped else settings.emulator, outcome)
     return []
@@ -190,8 +188,16 @@ def _stop_emulator_unless_shared(target: Target, progress: Progress, force: bool
         listed = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
         progress.record("emulator", f"{name}: {len(others)} other stack(s) on it ({listed})", Outcome.KEPT)
         return
-    progress.step("emulator", name, lambda: (emulators.stop(settings), Outcome.STOPPED))
-    fault_proxy.stop_every_proxy(settings.state_dir)  # what stacks that went with it (--stop-emulator) had
+    progress.step("emulator", name, lambda: (_stop_emulator(settings), Outcome.STOPPED))
+
+
+def _stop_emulator(settings: Settings) -> emulators.EmulatorRecord | None:
+    """Stop the folder's emulator and, if there was one, every proxy pointing at it (the stacks that went with it
+    had theirs: ``--stop-emulator``, or an emulator that died). Returns what was stopped."""
+    stopped = emulators.stop(settings)
+    if stopped:
+        fault_proxy.stop_every_proxy(settings.state_dir)
+    return stopped
 
 
 def status(settings: Settings) -> dict[str, Any] | None:
