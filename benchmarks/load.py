@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from botocore.credentials import Credentials
 
-from bootstrap.clients import shared_session
-from bootstrap.ready import Signer, sigv4_signer
-from bootstrap.settings import IAM
+from bootstrap.ready import Signer, target_signer
+from bootstrap.settings import AWS, IAM
 
 
 class Api:
@@ -26,15 +24,13 @@ class Api:
         self.session = requests.Session()
 
     @classmethod
-    def of(cls, outputs: dict[str, Any], credentials: Any = None) -> "Api":
-        """The API of a stack, from its outputs; signed when its method is AWS_IAM, with ``credentials`` (default:
-        the emulators' own, or this machine's for a real account)."""
+    def of(cls, outputs: dict[str, Any]) -> "Api":
+        """The API of a stack, from its outputs; signed when its method is AWS_IAM (the emulators' credentials, or
+        this machine's for a real account)."""
         if outputs.get("authorization") != IAM:
             return cls(outputs["api_url"], outputs["api_key"])
-        if credentials is None:
-            on_aws = outputs["target"] == "aws"
-            credentials = shared_session().get_credentials() if on_aws else Credentials("test", "test")
-        return cls(outputs["api_url"], outputs["api_key"], sign=sigv4_signer(credentials, outputs["region"]))
+        sign = target_signer(outputs["target"] == AWS, outputs["region"])
+        return cls(outputs["api_url"], outputs["api_key"], sign=sign)
 
     def post(
         self, body: Any = None, *, raw: str | bytes | None = None, key: str | None = "default", **headers: str | None

@@ -15,7 +15,15 @@ from typing import Any
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
+from bootstrap.clients import EMULATOR_CREDENTIALS, shared_session
+
+# The emulators' credentials in the form botocore's ``Credentials`` takes.
+EMULATOR_CREDENTIAL_ARGS = {
+    "access_key": EMULATOR_CREDENTIALS["aws_access_key_id"],
+    "secret_key": EMULATOR_CREDENTIALS["aws_secret_access_key"],
+}
 # Signs a POST (url, body, headers) and returns the headers to send (``--authorization iam``).
 Signer = Callable[[str, bytes, dict[str, str]], dict[str, str]]
 
@@ -34,6 +42,12 @@ def sigv4_signer(credentials: Any, region: str) -> Signer:
         return dict(request.headers.items())
 
     return sign
+
+
+def target_signer(on_aws: bool, region: str) -> Signer:
+    """The signer for a stack's AWS_IAM method: the caller's own credentials on AWS, the emulators' elsewhere."""
+    credentials = shared_session().get_credentials() if on_aws else Credentials(**EMULATOR_CREDENTIAL_ARGS)
+    return sigv4_signer(credentials, region)
 
 
 def post(url: str, key: str, sign: Signer | None = None) -> tuple[int, str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bootstrap import sweep
+from bootstrap.clients import EMULATOR_CREDENTIALS
 from bootstrap.ownership import Found, OwnershipError
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AUTHORIZATIONS, AWS, EMBEDDED, ENDPOINT, IAM, Settings, SettingsError
@@ -141,7 +142,8 @@ def _print_ready(outputs: dict, seconds: float, outputs_path: str, show_key: boo
     quote = '"' if hidden else "'"
     print(f"  curl -s -X POST '{url}' \\")
     if outputs.get("authorization") == IAM:  # curl signs with SigV4 itself (7.75 and newer)
-        user = '"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"' if on_aws else "test:test"
+        emulator_user = f"{EMULATOR_CREDENTIALS['aws_access_key_id']}:{EMULATOR_CREDENTIALS['aws_secret_access_key']}"
+        user = '"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"' if on_aws else emulator_user
         print(f"    --aws-sigv4 'aws:amz:{outputs['region']}:execute-api' --user {user} \\")
         if on_aws:  # temporary credentials (SSO, OIDC, an assumed role) sign with their session token too
             print('    -H "x-amz-security-token: $AWS_SESSION_TOKEN" \\')

@@ -11,7 +11,6 @@ import os
 from typing import Any
 
 from bootstrap import ready, stack, sweep
-from bootstrap.clients import shared_session
 from bootstrap.ownership import Found
 from bootstrap.report import Outcome, Progress
 from bootstrap.settings import AWS, EMBEDDED, ENDPOINT, IAM, Settings
@@ -29,11 +28,6 @@ AWS_CN_NOTE = (
     "has an ICP recordal (AWS China's rule); the readiness wait will time out without one. --authorization iam "
     "makes the method AWS_IAM: requests are then SigV4-signed"
 )
-
-
-def _signer(settings: Settings) -> ready.Signer:
-    """SigV4 with the caller's own credentials, for the readiness probe of an AWS_IAM method."""
-    return ready.sigv4_signer(shared_session().get_credentials(), settings.region)
 
 
 def endpoint_reachable(url: str) -> bool:
@@ -95,7 +89,7 @@ def up(settings: Settings, progress: Progress | None = None, adopt: bool = False
     if settings.target == AWS and os.environ.get("GITHUB_ACTIONS") == "true":
         print(f"::add-mask::{outputs['api_key']}", flush=True)  # before anything can print it, even a failed wait
     if settings.target == AWS:  # IAM and API Gateway propagate for a while; emulators are ready at once
-        sign = _signer(settings) if settings.authorization == IAM else None
+        sign = ready.target_signer(on_aws=True, region=settings.region) if settings.authorization == IAM else None
         seconds = ready.wait_until_serving(outputs["api_url"], outputs["api_key"], sign=sign)
         progress.say("  {:<14} {:<40} {:<10} {:6.2f}s", "ready", ready.PROBE_TEXT, "answered", seconds)
     return outputs
