@@ -28,3 +28,12 @@ def script_http(client: Any, operation: str, answers: list[tuple[int, dict[str, 
     service = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register(f"before-send.{service}.{operation}", answer)
     return served
+
+
+def offline_client(service: str) -> Any:
+    """A client of the harness's own making (its config, the emulators' credentials) for an endpoint nothing
+    listens on: its answers come from botocore's Stubber or ``script_http``, never from the network."""
+    from bootstrap.clients import Clients
+    from bootstrap.settings import ENDPOINT, Settings
+
+    return Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))(service)

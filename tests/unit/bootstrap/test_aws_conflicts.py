@@ -7,9 +7,8 @@ import pytest
 from botocore.stub import Stubber
 
 from bootstrap import api
-from bootstrap.clients import Clients
 from bootstrap.report import Outcome
-from bootstrap.settings import ENDPOINT, Settings
+from tests.support.botocore_scripting import offline_client
 
 pytestmark = pytest.mark.unit
 SOURCE = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/POST/DynamoDBManager"
@@ -18,13 +17,9 @@ IN_PROGRESS = "The operation cannot be performed at this time. An update is in p
 ACTIVE = {"Configuration": {"FunctionName": "fn", "State": "Active", "LastUpdateStatus": "Successful"}}
 
 
-def client(service: str):
-    return Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))(service)
-
-
 def test_add_permission_while_an_update_is_in_progress__waits_and_adds_it(aws_env):
     # GIVEN a function being updated: AddPermission answers ResourceConflictException, and no statement exists
-    lambda_client = client("lambda")
+    lambda_client = offline_client("lambda")
     with Stubber(lambda_client) as stub:
         stub.add_client_error("get_policy", "ResourceNotFoundException")
         stub.add_client_error("add_permission", "ResourceConflictException", IN_PROGRESS)
@@ -39,7 +34,7 @@ def test_add_permission_while_an_update_is_in_progress__waits_and_adds_it(aws_en
 
 
 def test_add_permission_conflict_with_the_statement_there__unchanged(aws_env):
-    lambda_client = client("lambda")
+    lambda_client = offline_client("lambda")
     with Stubber(lambda_client) as stub:
         stub.add_client_error("get_policy", "ResourceNotFoundException")
         stub.add_client_error("add_permission", "ResourceConflictException", "The statement id provided already exists")
@@ -49,7 +44,7 @@ def test_add_permission_conflict_with_the_statement_there__unchanged(aws_env):
 
 
 def test_add_permission_conflict_that_never_clears__fails_saying_so(aws_env):
-    lambda_client = client("lambda")
+    lambda_client = offline_client("lambda")
     with Stubber(lambda_client) as stub:
         stub.add_client_error("get_policy", "ResourceNotFoundException")
         stub.add_client_error("add_permission", "ResourceConflictException", IN_PROGRESS)
@@ -61,7 +56,7 @@ def test_add_permission_conflict_that_never_clears__fails_saying_so(aws_env):
 
 def test_create_resource_retried_after_a_timeout__conflict_reads_the_resource_back(aws_env):
     # GIVEN a CreateResource whose first attempt succeeded unseen: the retry answers ConflictException
-    apigw = client("apigateway")
+    apigw = offline_client("apigateway")
     made = {"id": "r1", "path": "/DynamoDBManager", "pathPart": "DynamoDBManager", "parentId": "root"}
     with Stubber(apigw) as stub:
         stub.add_response("get_resources", {"items": [{"id": "root", "path": "/"}]})
@@ -74,7 +69,7 @@ def test_create_resource_retried_after_a_timeout__conflict_reads_the_resource_ba
 
 
 def test_put_method_retried_after_a_timeout__conflict_reads_the_method_back(aws_env):
-    apigw = client("apigateway")
+    apigw = offline_client("apigateway")
     uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/fn/invocations"
     method = {"httpMethod": "POST", "apiKeyRequired": True, "methodIntegration": {"type": "AWS_PROXY", "uri": uri}}
     ids = {"restApiId": "abc123", "resourceId": "r1", "httpMethod": "POST"}

@@ -9,9 +9,8 @@ from botocore.stub import Stubber
 
 from benchmarks.load import Api
 from bootstrap import function
-from bootstrap.clients import Clients
-from bootstrap.settings import AWS, ENDPOINT, Settings
-from tests.support.botocore_scripting import script_http
+from bootstrap.settings import AWS
+from tests.support.botocore_scripting import offline_client, script_http
 from tests.support.cli import run_bootstrap
 from tests.support.polling import wait_for_key
 
@@ -22,7 +21,7 @@ ROLE_NOT_READY = "The role defined for the function cannot be assumed by Lambda.
 
 def test_create_function__retries_while_the_new_role_is_not_assumable(aws_env):
     # GIVEN Lambda refuses the brand-new role twice (IAM propagation), then accepts it
-    client = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("lambda")
+    client = offline_client("lambda")
     sleeps = []
     with Stubber(client) as stub:
         for _ in range(2):
@@ -36,7 +35,7 @@ def test_create_function__retries_while_the_new_role_is_not_assumable(aws_env):
 
 
 def test_create_function__gives_up_with_a_clear_error(aws_env, monkeypatch):
-    client = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("lambda")
+    client = offline_client("lambda")
     monkeypatch.setattr(function, "ROLE_PROPAGATION_TIMEOUT_S", 0.0)
     with Stubber(client) as stub:
         stub.add_client_error("create_function", "InvalidParameterValueException", ROLE_NOT_READY)
@@ -45,7 +44,7 @@ def test_create_function__gives_up_with_a_clear_error(aws_env, monkeypatch):
 
 
 def test_create_function__other_errors_are_not_retried(aws_env):
-    client = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("lambda")
+    client = offline_client("lambda")
     with Stubber(client) as stub:
         stub.add_client_error("create_function", "CodeStorageExceededException", "too big")
         with pytest.raises(Exception, match="CodeStorageExceeded"):
@@ -54,7 +53,7 @@ def test_create_function__other_errors_are_not_retried(aws_env):
 
 def test_adopted_function_given_the_new_role__configuration_update_retried_until_assumable(aws_env):
     # GIVEN an existing function (the tutorial's, adopted) with another role, same code, Active
-    client = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("lambda")
+    client = offline_client("lambda")
     current = {
         **SPEC.configuration(),
         "Role": "arn:aws:iam::123456789012:role/lambda-apigateway-role",
@@ -82,7 +81,7 @@ def test_adopted_function_given_the_new_role__configuration_update_retried_until
 
 def test_control_plane_throttling__is_retried_by_the_client(aws_env):
     # GIVEN API Gateway answers TooManyRequests twice (its control plane throttles on AWS)
-    client = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("apigateway")
+    client = offline_client("apigateway")
     too_many = (429, {"x-amzn-ErrorType": "TooManyRequestsException"}, b'{"message": "Too Many Requests"}')
     served = script_http(client, "GetRestApis", [too_many, too_many, (200, {}, b'{"item": []}')])
     # WHEN the bootstrap lists APIs, THEN the adaptive retry mode absorbs the throttling

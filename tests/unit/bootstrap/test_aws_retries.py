@@ -14,16 +14,12 @@ from bootstrap import function, quota, table, usage
 from bootstrap.clients import Clients
 from bootstrap.package import code_sha256
 from bootstrap.report import Outcome
-from bootstrap.settings import AWS, ENDPOINT, Settings
-from tests.support.botocore_scripting import script_http
+from bootstrap.settings import AWS, Settings
+from tests.support.botocore_scripting import offline_client, script_http
 
 pytestmark = pytest.mark.unit
 UNAVAILABLE = "ContinuousBackupsUnavailableException"
 TABLE = {"TableName": "tbl", "TableStatus": "ACTIVE", "TableArn": "arn:aws:dynamodb:us-east-1:1:table/tbl"}
-
-
-def emulator(service: str):
-    return Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))(service)
 
 
 def pitr(status: str) -> dict:
@@ -34,7 +30,7 @@ def pitr(status: str) -> dict:
 
 def test_new_table__pitr_retried_while_unavailable_then_read_back_enabled(aws_env):
     # GIVEN a table just created, whose continuous backups AWS calls unavailable twice
-    dynamodb, sleeps = emulator("dynamodb"), []
+    dynamodb, sleeps = offline_client("dynamodb"), []
     with Stubber(dynamodb) as stub:
         stub.add_client_error("describe_table", "ResourceNotFoundException")
         stub.add_response("create_table", {"TableDescription": {**TABLE, "TableStatus": "CREATING"}})
@@ -56,7 +52,7 @@ def test_new_table__pitr_retried_while_unavailable_then_read_back_enabled(aws_en
 
 def test_new_table__pitr_never_available_fails_naming_it(aws_env, monkeypatch):
     monkeypatch.setattr(table, "PITR_TIMEOUT_S", 0.0)
-    dynamodb = emulator("dynamodb")
+    dynamodb = offline_client("dynamodb")
     with Stubber(dynamodb) as stub:
         stub.add_response("describe_continuous_backups", pitr("DISABLED"))
         stub.add_client_error("update_continuous_backups", UNAVAILABLE)
@@ -66,7 +62,7 @@ def test_new_table__pitr_never_available_fails_naming_it(aws_env, monkeypatch):
 
 def test_new_table__pitr_that_does_not_read_enabled_is_an_error(aws_env, monkeypatch):
     monkeypatch.setattr(table, "PITR_TIMEOUT_S", 0.0)
-    dynamodb = emulator("dynamodb")
+    dynamodb = offline_client("dynamodb")
     with Stubber(dynamodb) as stub:
         stub.add_response("describe_continuous_backups", pitr("DISABLED"))
         stub.add_response("update_continuous_backups", pitr("ENABLED"))
@@ -76,7 +72,7 @@ def test_new_table__pitr_that_does_not_read_enabled_is_an_error(aws_env, monkeyp
 
 
 def test_usage_plan_delete__retried_while_aws_still_counts_the_detached_stage(aws_env):
-    apigw, sleeps = emulator("apigateway"), []
+    apigw, sleeps = offline_client("apigateway"), []
     plan = {"id": "p1", "name": "plan", "apiStages": [{"apiId": "a1", "stage": "dev"}]}
     associated = "Cannot delete Usage Plan p1 because there are API Stages associated with it"
     with Stubber(apigw) as stub:
@@ -90,7 +86,7 @@ def test_usage_plan_delete__retried_while_aws_still_counts_the_detached_stage(aw
 
 def test_function_left_pending__waits_for_active_then_the_update_before_changing_code(aws_env):
     # GIVEN a function an interrupted up left Pending, whose code differs from the package
-    client, code = emulator("lambda"), b"new code"
+    client, code = offline_client("lambda"), b"new code"
     spec = function.FunctionSpec("fn", "arn:aws:iam::1:role/r", 128, 10, {"TABLE_NAME": "t"}, {})
     config = {"FunctionName": "fn", "CodeSha256": "old", **spec.configuration()}
     state = {"Pending": {**config, "State": "Pending", "LastUpdateStatus": "Successful"}}
@@ -111,7 +107,7 @@ def test_function_left_pending__waits_for_active_then_the_update_before_changing
 
 @pytest.mark.parametrize("status", ["DELETING", "CREATING"])
 def test_down__table_already_deleting_or_still_creating_is_waited_for(aws_env, status):
-    dynamodb = emulator("dynamodb")
+    dynamodb = offline_client("dynamodb")
     in_use = "Attempt to change a resource which is still in use"
     with Stubber(dynamodb) as stub:
         stub.add_client_error("delete_table", "ResourceInUseException", in_use)
@@ -163,7 +159,7 @@ def test_aws_quota__retry_after_is_honoured_and_the_waits_are_bounded(aws_env, q
 
 
 def test_emulator__throttling_is_not_slowed_by_the_aws_quota_waits(aws_env, quota_sleeps):
-    apigw = emulator("apigateway")
+    apigw = offline_client("apigateway")
     served = script_http(apigw, "DeleteRestApi", [TOO_MANY, TOO_MANY, (202, {}, b"")])
     started = time.monotonic()
     apigw.delete_rest_api(restApiId="a1")
@@ -171,16 +167,21 @@ def test_emulator__throttling_is_not_slowed_by_the_aws_quota_waits(aws_env, quot
     assert time.monotonic() - started < 10
 
 
+def deleting_then_created(stub: Stubber) -> None:
+    """DynamoDB's answers from a table seen DELETING to the new one ACTIVE with PITR on."""
+    stub.add_response("describe_table", {"Table": {**TABLE, "TableStatus": "DELETING"}})
+    stub.add_client_error("describe_table", "ResourceNotFoundException")  # table_not_exists: gone
+    stub.add_response("create_table", {"TableDescription": {**TABLE, "TableStatus": "CREATING"}})
+    stub.add_response("describe_table", {"Table": TABLE})  # table_exists
+    stub.add_response("describe_table", {"Table": TABLE})
+    stub.add_response("describe_continuous_backups", pitr("ENABLED"))
+
+
 def test_table_still_deleting__waited_out_then_created(aws_env):
     # GIVEN a table whose deletion (a down interrupted by Ctrl-C) is still under way
-    dynamodb = emulator("dynamodb")
+    dynamodb = offline_client("dynamodb")
     with Stubber(dynamodb) as stub:
-        stub.add_response("describe_table", {"Table": {**TABLE, "TableStatus": "DELETING"}})
-        stub.add_client_error("describe_table", "ResourceNotFoundException")  # table_not_exists: gone
-        stub.add_response("create_table", {"TableDescription": {**TABLE, "TableStatus": "CREATING"}})
-        stub.add_response("describe_table", {"Table": TABLE})  # table_exists
-        stub.add_response("describe_table", {"Table": TABLE})
-        stub.add_response("describe_continuous_backups", pitr("ENABLED"))
+        deleting_then_created(stub)
         # WHEN up ensures the table
         described, outcome = table.ensure_table(dynamodb, "tbl", {}, sleep=lambda _s: None)
         stub.assert_no_pending_responses()
@@ -190,16 +191,11 @@ def test_table_still_deleting__waited_out_then_created(aws_env):
 
 def test_create_meets_a_table_being_deleted__waited_out_then_created_again(aws_env):
     # GIVEN no table at first sight, but CreateTable refused: the name is in use by a table being deleted
-    dynamodb = emulator("dynamodb")
+    dynamodb = offline_client("dynamodb")
     with Stubber(dynamodb) as stub:
         stub.add_client_error("describe_table", "ResourceNotFoundException")
         stub.add_client_error("create_table", "ResourceInUseException")
-        stub.add_response("describe_table", {"Table": {**TABLE, "TableStatus": "DELETING"}})
-        stub.add_client_error("describe_table", "ResourceNotFoundException")  # table_not_exists
-        stub.add_response("create_table", {"TableDescription": {**TABLE, "TableStatus": "CREATING"}})
-        stub.add_response("describe_table", {"Table": TABLE})  # table_exists
-        stub.add_response("describe_table", {"Table": TABLE})
-        stub.add_response("describe_continuous_backups", pitr("ENABLED"))
+        deleting_then_created(stub)
         described, outcome = table.ensure_table(dynamodb, "tbl", {}, sleep=lambda _s: None)
         stub.assert_no_pending_responses()
     assert (outcome, described["TableStatus"]) == (Outcome.CREATED, "ACTIVE")

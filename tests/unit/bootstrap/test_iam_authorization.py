@@ -12,8 +12,9 @@ from botocore.stub import Stubber
 from bootstrap import api, ready
 from bootstrap.clients import Clients
 from bootstrap.report import Outcome, Progress
-from bootstrap.settings import AWS, ENDPOINT, Settings
+from bootstrap.settings import AWS, Settings
 from harness_cli import lifecycle
+from tests.support.botocore_scripting import offline_client
 
 pytestmark = pytest.mark.unit
 
@@ -35,7 +36,7 @@ def test_up_with_iam__the_method_is_aws_iam_with_the_key_still_required(moto_aws
 
 def test_method_of_the_other_authorization__changed_in_place(aws_env):
     # GIVEN a method that has the key alone, WHEN up wants AWS_IAM, THEN it patches the method's authorizationType
-    apigw = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("apigateway")
+    apigw = offline_client("apigateway")
     uri = "arn:aws:apigateway:us-east-1:lambda:path/x"
     ids = {"restApiId": "a1", "resourceId": "r1", "httpMethod": "POST"}
     current = {

@@ -12,9 +12,10 @@ from bootstrap.clients import Clients
 from bootstrap.iam import TRUST_POLICY
 from bootstrap.package import build_zip
 from bootstrap.report import Outcome, Progress
-from bootstrap.settings import AWS, ENDPOINT, Settings
+from bootstrap.settings import AWS, Settings
 from harness_cli import __main__ as cli
 from harness_cli import lifecycle
+from tests.support.botocore_scripting import offline_client
 
 pytestmark = pytest.mark.unit
 KINDS = ["table", "log-group", "role", "function", "rest-api", "api-key", "usage-plan"]
@@ -149,7 +150,7 @@ def test_down_leaves_alone__what_the_target_cannot_read_tags_of():
 
 
 def test_log_group_tags__fall_back_to_the_old_call_where_the_new_one_is_missing(aws_env):
-    logs = Clients(Settings(target=ENDPOINT, endpoint_url="http://127.0.0.1:9"))("logs")
+    logs = offline_client("logs")
     group = {"logGroupName": "/aws/lambda/f", "arn": "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*"}
     with Stubber(logs) as stub:
         stub.add_response("describe_log_groups", {"logGroups": [group]}, {"logGroupNamePrefix": "/aws/lambda/f"})
