@@ -8,6 +8,7 @@ import time
 import uuid
 
 from benchmarks import cpu_meter, keepalive
+from benchmarks.figures import Burst, Measured
 from benchmarks.load import Api, BurstResult, lost_writes
 from bootstrap.clients import Clients
 from bootstrap.settings import Settings
@@ -75,7 +76,7 @@ def burst_creates(api: Api, count: int, clients: int, prefix: str, emulator_pid:
     return BurstResult(done.statuses, done.latencies_s, done.seconds, lost_writes(api, written)), cpu
 
 
-def measure_load(api: Api, requests_total: int, clients: int, label: str, emulator_pid: int | None) -> None:
+def measure_load(api: Api, requests_total: int, clients: int, label: str, emulator_pid: int | None) -> Burst:
     """A burst of creates; every 2xx create must read back. Prints throughput, latency, errors, losses, and the
     CPU each request cost when the emulator runs here."""
     prefix = f"load-{label}-{uuid.uuid4().hex[:8]}"
@@ -89,27 +90,38 @@ def measure_load(api: Api, requests_total: int, clients: int, label: str, emulat
     print(f"{label + ' latency':<24} {summary(result.latencies_s)}")
     if cpu:
         print(f"{label + ' CPU':<24} {cpu}")
+    return Burst(result.per_second, result.server_errors, len(result.lost))
 
 
-def measure(settings: Settings, outputs: dict, args: argparse.Namespace, emulator_pid: int | None = None) -> None:
-    """Latency through the API next to a direct GetItem, then a cold and a warm burst."""
+def measure(settings: Settings, outputs: dict, args: argparse.Namespace, emulator_pid: int | None = None) -> Measured:
+    """Latency through the API next to a direct GetItem, then a cold and a warm burst, then one cold start; each
+    printed as it comes, and all returned."""
     dynamodb = Clients(settings, endpoint_url=outputs["endpoint_url"])("dynamodb")
     series = measure_latency(outputs["api_url"], outputs["api_key"], dynamodb, outputs["table_name"], args.requests)
     for name, samples in series.items():
         print(f"{name:<24} {summary(samples)}")
-    ratio = statistics.median(series["read through the API"]) / statistics.median(series["direct GetItem (boto3)"])
-    print(f"read through the API / direct GetItem (medians): {ratio:.1f}x")
+    ping, read, direct = (
+        statistics.median(series[name]) * 1000
+        for name in ("ping through the API", "read through the API", "direct GetItem (boto3)")
+    )
+    print(f"read through the API / direct GetItem (medians): {read / direct:.1f}x")
     api = Api(outputs["api_url"], outputs["api_key"])
     # First burst: without prewarming, the emulator starts one execution environment per concurrent request
     # (cold starts); `up` prewarms HARNESS_PREWARM of them (default 16), so the first burst finds them warm.
-    measure_load(api, args.requests, args.clients, "first burst after up", emulator_pid)
+    first = measure_load(api, args.requests, args.clients, "first burst after up", emulator_pid)
     # Second burst: every environment is warm, as in a long test session.
-    measure_load(api, args.requests, args.clients, "warm burst", emulator_pid)
-    print(f"cold start of one execution environment (first invoke after a recycle): {cold_start(settings, outputs)}")
+    warm = measure_load(api, args.requests, args.clients, "warm burst", emulator_pid)
+    cold_s, warm_s = cold_start(settings, outputs)
+    print(
+        f"cold start of one execution environment (first invoke after a recycle): {cold_s:.2f} s (a warm invoke: "
+        f"{warm_s * 1000:.1f} ms)"
+    )
+    return Measured(ping, read, direct, first, warm, cold_s)
 
 
-def cold_start(settings: Settings, outputs: dict) -> str:
-    """One invoke on a fresh execution environment (an Environment change recycles them all), next to a warm one."""
+def cold_start(settings: Settings, outputs: dict) -> tuple[float, float]:
+    """One invoke on a fresh execution environment (an Environment change recycles them all), and a warm one next:
+    their wall times, in seconds."""
     lambda_client = Clients(settings, endpoint_url=outputs["endpoint_url"])("lambda")
     name, ping = outputs["function_name"], json.dumps({"operation": "ping"}).encode()
     variables = lambda_client.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
@@ -119,4 +131,4 @@ def cold_start(settings: Settings, outputs: dict) -> str:
     lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name)
     cold = timed(lambda: lambda_client.invoke(FunctionName=name, Payload=ping))
     warm = timed(lambda: lambda_client.invoke(FunctionName=name, Payload=ping))
-    return f"{cold:.2f} s (a warm invoke: {warm * 1000:.1f} ms)"
+    return cold, warm
