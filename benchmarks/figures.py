@@ -1,4 +1,5 @@
-"""What ``./harness bench`` measured on one target: the figures it prints as it goes, kept for a table at the end."""
+"""What ``./harness bench`` measured on one target: the figures it prints as it goes, kept for the side-by-side
+table at the end (``benchmarks/side_by_side.py``)."""
 
 from dataclasses import dataclass
 
@@ -26,3 +27,14 @@ class Measured:
     @property
     def read_over_direct(self) -> float:
         return self.read_p50_ms / self.direct_p50_ms
+
+
+@dataclass(frozen=True)
+class TargetRun:
+    """One target, one round: how long it took to come up and what was measured on it, or why nothing was."""
+
+    target: str
+    up_s: float | None = None  # up from nothing; on a compose target, docker compose up until the stack is deployed
+    up_again_s: float | None = None  # up with nothing to change: embedded targets only
+    measured: Measured | None = None
+    not_measured: str = ""  # "skipped: <why>" or "failed: <why>"
