@@ -20,8 +20,10 @@ PATCHES = [change for change in CHANGES if isinstance(change, Patch)]
 EXECUTOR = ROOT / "local_runtime/localstack/executor"
 # Methods of ours on LocalStack subclasses that LocalStack does not define: no override.
 OWN_HELPERS = {
-    "executor.py:ProcessRuntimeExecutor._fail_invocation_if_process_dies",
-    "executor.py:ProcessRuntimeExecutor._let_the_invocation_in_flight_finish",
+    "executor.py:ProcessRuntimeExecutor._wait_until_ready",
+    "executor.py:ProcessRuntimeExecutor._receive",
+    "executor.py:ProcessRuntimeExecutor._exit_code",
+    "executor.py:ProcessRuntimeExecutor._start_worker",
 }
 
 

@@ -2,26 +2,25 @@
 
 A direct runner rather than AWS's runtime interface client behind an emulated Runtime API: it needs no
 compiled extension and no second protocol, and it still gives the handler what Lambda gives it (the
-environment, a context object, AWS's error shape, warm reuse, the function timeout). Protocol, as
-LocalStack's own runtime speaks it: POST /invoke (202, then the result is POSTed back to
-``$LOCALSTACK_RUNTIME_ENDPOINT/invocations/<id>/response`` or ``/error``, logs to ``/logs``), and
-``/status/<runtime id>/ready`` (or ``/error``) once at start.
+environment, a context object, AWS's error shape, warm reuse, the function timeout). It talks to the executor over
+its standard input, a Unix socket (``channel.py`` describes the messages): no HTTP server here, and no calls back
+into LocalStack's gateway. The function's own AWS calls to LocalStack go over it too (``_send_sdk_calls_over``).
+Standard library only, and this file's folder is taken off the import path: the function sees none of ours.
 """
 
+import base64
 import importlib
 import io
 import json
 import os
 import runpy
+import socket
 import sys
 import threading
 import time
 import traceback
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ENDPOINT = os.environ["LOCALSTACK_RUNTIME_ENDPOINT"]
-RUNTIME_ID = os.environ["LOCALSTACK_RUNTIME_ID"]
+sys.path.pop(0)  # this file's folder (the plugin's modules): the function's own folder comes first, as on AWS
 # While a debugger holds an invocation (up --debug), the function's timeout is lifted, as SAM does.
 DEBUG_TIMEOUT_S = 24 * 3600
 TIMEOUT_S = (
@@ -56,18 +55,89 @@ class _Tee(io.TextIOBase):
 sys.stdout, sys.stderr = _Tee(sys.stdout), _Tee(sys.stderr)
 
 
-def _post(path: str, body: bytes) -> None:
-    request = urllib.request.Request(
-        f"{ENDPOINT}{path}", data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
+class _Executor:
+    """The executor's end of the channel: fd 0, a Unix stream socket (``channel.py``). The main thread reads
+    invocations between them; during one, the handler's thread makes its AWS calls over it (``call``)."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(fileno=0)
+        self._lines = self._sock.makefile("rb")
+        self._sending = threading.Lock()
+        self.calling = threading.Lock()  # one AWS call on the channel at a time; others take HTTP meanwhile
+
+    def send(self, message: dict) -> None:
+        with self._sending:
+            self._sock.sendall(json.dumps(message).encode() + b"\n")
+
+    def _receive(self) -> dict | None:
+        line = self._lines.readline()
+        return json.loads(line) if line else None
+
+    def next_invocation(self) -> dict | None:
+        """The next invocation; an answer to a call the handler made before it timed out is not one."""
+        while (message := self._receive()) is not None and "invoke-id" not in message:
+            continue
+        return message
+
+    def call(self, request: dict) -> dict:
+        self.send({"aws_request": request})
+        answer = self._receive()
+        if answer is None or "aws_response" not in answer:
+            raise OSError("the executor closed the channel")
+        return answer["aws_response"]
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value  # as http.client sends a header
+
+
+class _Answer:
+    """What botocore reads of an HTTP response's raw stream."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_options):
+        yield self.body
+
+
+def _send_sdk_calls_over(executor: _Executor) -> None:
+    """The function's AWS SDK calls to LocalStack's own gateway go over the channel, to be served in LocalStack's
+    process by its gateway's handler chain (parsing, IAM, the service), as an HTTP request would be: without a TCP
+    connection and LocalStack's HTTP server. The SDK signs and serialises as always; only the transport changes.
+    Calls elsewhere (a fault proxy, another endpoint), streamed bodies, and a second concurrent call take HTTP."""
+    gateway = os.environ.get("HARNESS_IN_PROCESS_ENDPOINT")
     try:
-        with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - LocalStack's loopback endpoint
-            pass
-    except OSError as error:
-        print(f"worker: could not reach LocalStack at {path}: {error}", file=sys.__stderr__)
+        from botocore import awsrequest, httpsession  # the function's own botocore when it bundles one
+    except ImportError:
+        return
+    send_over_http = httpsession.URLLib3Session.send
+
+    def send(session, request):
+        body = request.body.encode() if isinstance(request.body, str) else request.body or b""
+        if not gateway or not request.url.startswith(gateway + "/") or not isinstance(body, bytes):
+            return send_over_http(session, request)
+        if not executor.calling.acquire(blocking=False):
+            return send_over_http(session, request)
+        try:
+            answer = executor.call(
+                {
+                    "method": request.method,
+                    "url": request.url,
+                    "headers": {name: _text(value) for name, value in request.headers.items()},
+                    "body": base64.b64encode(body).decode(),
+                }
+            )
+        finally:
+            executor.calling.release()
+        return awsrequest.AWSResponse(
+            request.url, answer["status"], answer["headers"], _Answer(base64.b64decode(answer["body"]))
+        )
+
+    httpsession.URLLib3Session.send = send
 
 
-def _error_body(error: BaseException, request_id: str | None = None) -> bytes:
+def _error_body(error: BaseException, request_id: str | None = None) -> str:
     """AWS's shape for a function error."""
     return json.dumps(
         {
@@ -76,7 +146,7 @@ def _error_body(error: BaseException, request_id: str | None = None) -> bytes:
             "requestId": request_id or "",
             "stackTrace": traceback.format_tb(error.__traceback__),
         }
-    ).encode()
+    )
 
 
 def _load_handler():
@@ -101,7 +171,7 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _run(handler, invocation: dict) -> None:
+def _run(handler, invocation: dict, executor: _Executor) -> None:
     request_id = invocation["invoke-id"]
     os.environ["_X_AMZN_TRACE_ID"] = invocation.get("trace-id") or ""
     outcome: dict = {}
@@ -119,49 +189,34 @@ def _run(handler, invocation: dict) -> None:
     thread.start()
     thread.join(TIMEOUT_S)
     logs = sys.stdout.take() + sys.stderr.take()
-    _post(f"/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode())
     if thread.is_alive():
         message = f"Task timed out after {time.monotonic() - started:.2f} seconds"
-        _post(
-            f"/invocations/{request_id}/error",
-            json.dumps({"errorMessage": message, "errorType": "Sandbox.Timedout", "requestId": request_id}).encode(),
-        )
-        # As on AWS, a timed-out environment is not reused: start afresh in this same process slot.
+        body = {"errorMessage": message, "errorType": "Sandbox.Timedout", "requestId": request_id}
+        executor.send({"result": json.dumps(body), "is_error": True, "logs": logs, "restarting": True})
+        # As on AWS, a timed-out environment is not reused: start afresh in this same process, channel and all.
         os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606 - re-run this same worker
     if "error" in outcome:
-        _post(f"/invocations/{request_id}/error", _error_body(outcome["error"], request_id))
+        body, is_error = _error_body(outcome["error"], request_id), True
     else:
         try:
-            body = json.dumps(outcome["result"]).encode()
+            body, is_error = json.dumps(outcome["result"]), False
         except (TypeError, ValueError) as error:
-            _post(f"/invocations/{request_id}/error", _error_body(error, request_id))
-            return
-        _post(f"/invocations/{request_id}/response", body)
+            body, is_error = _error_body(error, request_id), True
+    executor.send({"result": body, "is_error": is_error, "logs": logs})
 
 
 def main() -> None:
+    executor = _Executor()
     try:
+        _send_sdk_calls_over(executor)
         handler = _load_handler()
     except Exception as error:  # noqa: BLE001 - an init error is reported, as Lambda does
-        _post(f"/status/{RUNTIME_ID}/error", _error_body(error))
+        executor.send({"init_error": _error_body(error)})
         raise SystemExit(1) from error
-    one_at_a_time = threading.Lock()  # an execution environment runs one invocation at a time
-
-    class Invocations(BaseHTTPRequestHandler):
-        def log_message(self, *_args) -> None:
-            pass
-
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            invocation = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            with one_at_a_time:
-                _run(handler, invocation)
-
-    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ["HARNESS_WORKER_PORT"])), Invocations)
-    _post(f"/status/{RUNTIME_ID}/ready", b"{}")
-    server.serve_forever()
+    executor.send({"ready": True})
+    # One invocation at a time, as in an execution environment; the executor closing its end ends the worker.
+    while (invocation := executor.next_invocation()) is not None:
+        _run(handler, invocation, executor)
 
 
 if __name__ == "__main__":
