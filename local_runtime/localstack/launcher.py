@@ -73,6 +73,12 @@ def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> d
         "XDG_CACHE_HOME": str(home / "cache"),  # plux's entry-point cache, kept to this virtualenv
         "AWS_DEFAULT_REGION": region,
         "DISABLE_EVENTS": "1",
+        # LocalStack's own calls to its services (API Gateway's Invoke of the function, the function's logs sent to
+        # CloudWatch Logs) go straight to its handler chain instead of over HTTP to its own gateway.
+        "IN_MEMORY_CLIENT": "1",
+        # Every service loaded before LocalStack says it is ready, so the start-up objects frozen then include them
+        # (executor/.../memory.py); DynamoDB Local starts then too, not on the first table call.
+        "EAGER_SERVICE_LOADING": "1",
         "SKIP_SSL_CERT_DOWNLOAD": "1",
         "DEBUG": "0",
         # Read by our extension (executor/.../extension.py), which checks calls signed by a role
