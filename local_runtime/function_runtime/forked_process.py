@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 
-from local_runtime.function_runtime import fork_server
+from . import fork_server
 
 # The fork server died before it could report the exit: the process is gone, its exit code with it.
 UNKNOWN_RETURNCODE = 255

@@ -23,6 +23,8 @@ from local_runtime.processes import EmulatorError
 HEALTH_PATH = "/_localstack/health"
 DEFAULT_PORT = 4566
 PLUGIN_DIR = Path(__file__).with_name("executor")
+# The function runtime MiniStack's environments use (the fork server), installed inside the plugin's package too.
+FUNCTION_RUNTIME_DIR = Path(__file__).parent.parent / "function_runtime"
 # Pinned: the last open-source runtime, and the pins without which it does not start (see findings).
 REQUIREMENTS = [
     "localstack-core[runtime]==2026.3.0",
@@ -121,7 +123,7 @@ def _runs(python: str, code: str) -> bool:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256("\n".join(REQUIREMENTS).encode())
-    for path in sorted(PLUGIN_DIR.rglob("*")):
+    for path in sorted([*PLUGIN_DIR.rglob("*"), *FUNCTION_RUNTIME_DIR.glob("*.py")]):
         if path.is_file() and "__pycache__" not in path.parts and ".egg-info" not in str(path):
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -139,7 +141,11 @@ def _ensure_virtualenv(state_dir: Path) -> None:
     _check([*pip, *REQUIREMENTS], "install LocalStack")
     with tempfile.TemporaryDirectory() as build:  # build outside the source tree: nothing left beside it
         plugin_copy = Path(build) / "plugin"
-        shutil.copytree(PLUGIN_DIR, plugin_copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+        ignored = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+        shutil.copytree(PLUGIN_DIR, plugin_copy, ignore=ignored)
+        shutil.copytree(
+            FUNCTION_RUNTIME_DIR, plugin_copy / "harness_lambda_executor" / "function_runtime", ignore=ignored
+        )
         _check([*pip, str(plugin_copy)], "install the process executor plugin")
     shutil.rmtree(_home(state_dir) / "cache" / "plux", ignore_errors=True)
     stamp.write_text(_fingerprint())

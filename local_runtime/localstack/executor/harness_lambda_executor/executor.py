@@ -23,6 +23,8 @@ from localstack.services.lambda_.invocation.lambda_models import FunctionVersion
 from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
 
 from harness_lambda_executor import channel, sdk_calls
+from harness_lambda_executor.function_runtime.fork_client import START_VARIABLES, ForkServer
+from harness_lambda_executor.function_runtime.forked_process import ForkedProcess
 
 LOG = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("worker.py")
@@ -37,6 +39,34 @@ _HARNESS_VARIABLES = (
     "HARNESS_FUNCTION_COVERAGE",
     "PYDEVD_DISABLE_FILE_VALIDATION",
 )
+
+
+_fork_server: ForkServer | None = None
+_starting_fork_server = threading.Lock()
+
+
+def _shared_fork_server(function_env: dict[str, str]) -> ForkServer | None:
+    """The fork server every environment of this LocalStack is forked from (the embedded MiniStack's, installed with
+    this plugin as ``function_runtime``): boto3 imported once, a cold start without it. Started with the first
+    environment; None when ``HARNESS_FORK_SERVER=0`` or it cannot start (environments are then plain processes)."""
+    global _fork_server
+    if os.environ.get("HARNESS_FORK_SERVER", "1") == "0":
+        return None
+    with _starting_fork_server:
+        if _fork_server is None:
+            server = ForkServer()
+            # What the interpreter reads at start is the functions' (the first one's: LocalStack gives each the same
+            # TZ, locale and PYTHONUNBUFFERED), not LocalStack's own (its PYTHONDONTWRITEBYTECODE, ...).
+            read_at_start = {name for name in function_env if name.startswith("PYTHON") or name in START_VARIABLES}
+            server_env = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
+            server_env = {name: value for name, value in server_env.items() if name not in START_VARIABLES}
+            try:
+                server.start({**server_env, **{name: function_env[name] for name in read_at_start}})
+            except OSError as error:
+                LOG.warning("fork server not started, execution environments start as processes: %s", error)
+                return None
+            _fork_server = server
+    return _fork_server
 
 
 def _debugging() -> bool:
@@ -68,7 +98,7 @@ def _error_result(request_id: str, error_type: str, message: str, logs: str) -> 
 class ProcessRuntimeExecutor(RuntimeExecutor):
     def __init__(self, id: str, function_version: FunctionVersion) -> None:  # noqa: A002 - LocalStack's signature
         super().__init__(id=id, function_version=function_version)
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | ForkedProcess | None = None
         self.channel: channel.Channel | None = None
         self.log_path: Path | None = None
         self.code_dir: Path | None = None
@@ -83,8 +113,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         env = {name: os.environ[name] for name in _HOST_VARIABLES + _HARNESS_VARIABLES if name in os.environ}
         env.update({key: str(value) for key, value in env_vars.items()})
         env.update(
-            LAMBDA_TASK_ROOT=str(code_dir),
-            PYTHONPATH=str(code_dir),
+            LAMBDA_TASK_ROOT=str(code_dir),  # the worker puts it first on the import path
             PYTHONUNBUFFERED="1",
             HARNESS_IN_PROCESS_ENDPOINT=sdk_calls.gateway_url(),
         )
@@ -96,14 +125,13 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         if self.channel is not None:
             self.channel.close()
         self.channel, theirs = channel.pair()
+        argv = [sys.executable, str(WORKER)]
         with theirs, self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our worker script, LocalStack's interpreter
-                [sys.executable, str(WORKER)],
-                cwd=self.code_dir,
-                env=self.env,
-                stdin=theirs,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+            server = _shared_fork_server(self.env)
+            streams = (theirs.fileno(), log.fileno(), log.fileno())
+            forked = server.spawn(argv, str(self.code_dir), self.env, streams) if server else None
+            self.process = forked or subprocess.Popen(  # noqa: S603 - our worker script, LocalStack's interpreter
+                argv, cwd=self.code_dir, env=self.env, stdin=theirs, stdout=log, stderr=subprocess.STDOUT
             )
         self._wait_until_ready()
 

@@ -20,7 +20,8 @@ import threading
 import time
 import traceback
 
-sys.path.pop(0)  # this file's folder (the plugin's modules): the function's own folder comes first, as on AWS
+# This file's folder (the plugin's modules) off the import path; the function's own folder first, as on AWS.
+sys.path[0] = os.environ["LAMBDA_TASK_ROOT"]
 # While a debugger holds an invocation (up --debug), the function's timeout is lifted, as SAM does.
 DEBUG_TIMEOUT_S = 24 * 3600
 TIMEOUT_S = (

@@ -16,9 +16,10 @@ import pytest
 from ministack.core import lambda_runtime
 
 from local_runtime.function_runtime import startup as function_startup
+from local_runtime.function_runtime.fork_client import ForkServer, reason_to_start_normally
 from local_runtime.function_runtime.forked_process import ForkedProcess, readable_within
 from local_runtime.ministack import fork_server as ministack_fork_server
-from local_runtime.ministack.fork_server import ForkServer, is_python_worker, reason_to_start_normally
+from local_runtime.ministack.fork_server import is_python_worker
 from tests.support.polling import poll
 
 pytestmark = pytest.mark.unit
