@@ -18,7 +18,7 @@ CAPABILITIES = {
     "emulator_log": "the session can read the emulator's log",
     "faults": "a fault proxy can reach the function's DynamoDB calls (up --faults, --consistency-window-ms)",
     "debugger": "the function runs on this machine under an emulator the harness starts, where up --debug attaches",
-    "ministack_fork_server": "MiniStack runs on this machine and starts the functions from its fork server",
+    "fork_server": "the emulator runs on this machine and forks the functions' processes from its fork server",
     "iam_enforced": "every call, the function role's included, is checked against IAM policies",
 }
 
@@ -53,8 +53,8 @@ _DOCKER = ("emulator", "emulator_log", "faults", "iam_enforced")
 TARGETS = {
     target.name: target
     for target in (
-        _target("ministack", "MiniStack embedded on this machine", *_EMBEDDED, "ministack_fork_server"),
-        _target("localstack", "LocalStack embedded on this machine", *_EMBEDDED),
+        _target("ministack", "MiniStack embedded on this machine", *_EMBEDDED, "fork_server"),
+        _target("localstack", "LocalStack embedded on this machine", *_EMBEDDED, "fork_server"),
         _target("compose-ministack", "MiniStack in Docker Compose", *_DOCKER),
         _target("compose-localstack", "LocalStack in Docker Compose (the project's image)", *_DOCKER),
         _target("localstack-docker", "LocalStack started by testcontainers (the project's image)", *_DOCKER),

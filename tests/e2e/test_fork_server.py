@@ -1,5 +1,5 @@
-"""MiniStack's execution environments forked from the fork server are separate environments, and ``down`` stops
-them all.
+"""The embedded emulator's execution environments (MiniStack's or LocalStack's, the session's) forked from the fork
+server are separate environments, and ``down`` stops them all.
 
 On a stack of the module's own (own emulator, state folder and port, started and stopped with the real command line), a
 function that counts its invocations in a module-level variable: two overlapping invocations get two environments,
@@ -23,7 +23,7 @@ from bootstrap.settings import EMBEDDED
 from local_runtime.processes import is_alive, owned_processes
 from tests.support.cli import NOT_PREWARMED, run_bootstrap
 
-pytestmark = [pytest.mark.e2e, pytest.mark.needs("ministack_fork_server")]
+pytestmark = [pytest.mark.e2e, pytest.mark.needs("fork_server")]
 COUNTER = """
 import os, time
 INVOCATIONS = 0
@@ -73,11 +73,12 @@ def test_the_projects_function__is_forked_too(settings, own_stack):
 
 
 @pytest.fixture(scope="module")  # one emulator for the module's tests: each start and stop costs ~2 s of CPU
-def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def own_stack(tmp_path_factory: pytest.TempPathFactory, settings) -> Iterator[dict[str, Any]]:
     state_dir = tmp_path_factory.mktemp("fork-server") / "state"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_ENDPOINT", "HARNESS_PORT"))}
-    env.update(NOT_PREWARMED, HARNESS_STATE_DIR=str(state_dir), HARNESS_EMULATOR="ministack", HARNESS_TARGET=EMBEDDED)
+    env.update(NOT_PREWARMED, HARNESS_STATE_DIR=str(state_dir), HARNESS_TARGET=EMBEDDED)
     env.pop("HARNESS_FORK_SERVER", None)
+    env["HARNESS_EMULATOR"] = settings.emulator
     up = run_bootstrap("up", env=env, timeout=300)
     assert up.returncode == 0, up.stderr
     seen: list[int] = []
@@ -101,6 +102,7 @@ def test_forked_environments__separate_processes_and_module_state_then_down_stop
         Code={"ZipFile": _zip(COUNTER)},
         Timeout=30,
     )
+    lambda_.get_waiter("function_active_v2").wait(FunctionName="fork-counter")  # Pending first, as on AWS
 
     def invoke(event: dict) -> dict:
         answer = lambda_.invoke(FunctionName="fork-counter", Payload=json.dumps(event).encode())
@@ -116,8 +118,8 @@ def test_forked_environments__separate_processes_and_module_state_then_down_stop
     assert first["pid"] != second["pid"]
     assert first["invocations"] == second["invocations"] == 1
     assert third["pid"] in (first["pid"], second["pid"]) and third["invocations"] == 2
-    # AND both were forked by the fork server, and look like MiniStack's worker to ps and to down
+    # AND both were forked by the fork server, and look like the emulator's worker script to ps and to down
     assert first["parent"] == second["parent"]
     assert "fork_server.py" in _cmdline(first["parent"])
-    assert _cmdline(first["pid"]).rstrip().endswith("_worker.py")
+    assert _cmdline(first["pid"]).rstrip().endswith("worker.py")
     own_stack["seen"].extend([first["pid"], second["pid"], first["parent"]])
