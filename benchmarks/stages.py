@@ -2,7 +2,7 @@
 
 Input: folded stacks (``py-spy record --pid PID --gil --rate 200 --format raw -o FILE``), one line per stack,
 ``frame;frame;... COUNT``. Each sample goes to the innermost service frame it holds (our executor and extension,
-the Lambda log loop, the executor endpoint, the Lambda service, API Gateway, DynamoDB, CloudWatch Logs); a sample
+the Lambda log loop, the Lambda service, API Gateway, DynamoDB, CloudWatch Logs); a sample
 without one is the gateway's: the handler chain when it is inside ``Gateway.process``, else the HTTP server
 (Twisted's reactor and the WSGI bridge). Usage (docs/performance.md, "Where a LocalStack request's time goes"):
 
@@ -16,10 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 SERVICES = [  # (stage, frame pattern): where several match, the innermost frame decides
-    ("Lambda: invoke, executor endpoint, our executor and extension", r"harness_lambda_executor/"),
+    ("Lambda: invoke, our executor and its channel, our extension", r"harness_lambda_executor/"),
     ("the function's logs: log loop, Logs provider", r"services/lambda_/invocation/logs\.py"),
-    ("Lambda: invoke, executor endpoint, our executor and extension", r"services/lambda_/"),
-    ("API Gateway, its boto3 Invoke included", r"services/apigateway/"),
+    ("Lambda: invoke, our executor and its channel, our extension", r"services/lambda_/"),
+    ("API Gateway, its Invoke of the function included", r"services/apigateway/"),
     ("the function's PutItem, forwarded to DynamoDB Local", r"services/dynamodb/"),
     ("the function's logs: log loop, Logs provider", r"services/logs/|moto/logs/"),
 ]

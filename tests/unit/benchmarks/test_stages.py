@@ -20,7 +20,7 @@ def test_stage__the_innermost_service_frame_decides():
     )
     log_loop = "run_log_loop (services/lambda_/invocation/logs.py:1);_make_api_call (botocore/client.py:1)"
     # WHEN each is staged, THEN the innermost service frame names the stage
-    assert stages.stage(api_invoking) == "API Gateway, its boto3 Invoke included"
+    assert stages.stage(api_invoking) == "API Gateway, its Invoke of the function included"
     assert stages.stage(executor) == stages.stage(INVOKE)
     assert stages.stage(executor).startswith("Lambda: invoke")
     assert stages.stage(log_loop) == "the function's logs: log loop, Logs provider"
