@@ -9,30 +9,12 @@ with it, as an init does. If LocalStack exits by itself, the container exits wit
 ``HARNESS_FAULT_PROXY=1`` (the default) also starts ``local_runtime/faults/proxy_server.py`` in shared mode on
 ``HARNESS_FAULT_PROXY_PORT`` (4600) in front of LocalStack; if it fails, LocalStack keeps running. (Their
 names before the proxy injected faults, ``HARNESS_CONSISTENCY_PROXY`` and ``..._PORT``, still work.)
-
-LocalStack loads a service at its first request: for DynamoDB that starts DynamoDB Local's JVM (2-3 s). As soon as
-the gateway answers, a thread sends one read-only request to each service of ``SERVICES`` (a list, or a table, an
-API...), all at once: they load while the bootstrap starts, side by side, instead of one after the other on the
-bootstrap's first calls. The gateway logs them like any request; the entrypoint logs how long each took.
 """
 
-import http.client
 import os
 import signal
 import sys
-import threading
 import time
-
-# service: (method, path, Content-Type, X-Amz-Target, body) of a request that reads nothing but loads the service.
-_WARM_UP = {
-    "dynamodb": ("POST", "/", "application/x-amz-json-1.0", "DynamoDB_20120810.ListTables", "{}"),
-    "lambda": ("GET", "/2015-03-31/functions/", None, None, ""),
-    "apigateway": ("GET", "/restapis", None, None, ""),
-    "iam": ("POST", "/", "application/x-www-form-urlencoded", None, "Action=ListRoles&Version=2010-05-08"),
-    "sts": ("POST", "/", "application/x-www-form-urlencoded", None, "Action=GetCallerIdentity&Version=2011-06-15"),
-    "logs": ("POST", "/", "application/x-amz-json-1.1", "Logs_20140328.DescribeLogGroups", "{}"),
-}
-_GATEWAY_DEADLINE_S = 120.0
 
 HERE = os.path.dirname(os.path.abspath(__file__))  # holds local_runtime/ with the proxy
 _DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGINT)  # Python changes these
@@ -93,52 +75,6 @@ def _start_proxy() -> int | None:
         return None
 
 
-def _request(method: str, path: str, headers: dict[str, str], body: str, timeout: float) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", int(_gateway_port()), timeout=timeout)
-    try:
-        connection.request(method, path, body=body.encode(), headers=headers)
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
-def _warm(service: str, region: str) -> None:
-    method, path, content_type, target, body = _WARM_UP[service]
-    # LocalStack routes by the signing name and region of the credential scope; it does not check the signature.
-    headers = {
-        "Authorization": f"AWS4-HMAC-SHA256 Credential=test/20260101/{region}/{service}/aws4_request, "
-        "SignedHeaders=host, Signature=0",
-    }
-    headers.update({"Content-Type": content_type} if content_type else {})
-    headers.update({"X-Amz-Target": target} if target else {})
-    started = time.monotonic()
-    try:
-        status = _request(method, path, headers, body, timeout=_GATEWAY_DEADLINE_S)
-        _log(f"{service} loaded in {time.monotonic() - started:.1f} s (HTTP {status})")
-    except (OSError, http.client.HTTPException) as error:
-        _log(f"{service} not loaded ahead: {error}")
-
-
-def _gateway_answers() -> bool:
-    try:
-        return _request("GET", "/_localstack/health", {}, "", timeout=2) == 200
-    except (OSError, http.client.HTTPException):
-        return False
-
-
-def _warm_up() -> None:
-    """Once the gateway answers (polled every 50 ms, for at most two minutes), load SERVICES side by side."""
-    deadline = time.monotonic() + _GATEWAY_DEADLINE_S
-    while not _gateway_answers():
-        if time.monotonic() > deadline:
-            return
-        time.sleep(0.05)
-    region = os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    services = [name.strip() for name in os.environ.get("SERVICES", "").split(",") if name.strip() in _WARM_UP]
-    for service in services:
-        threading.Thread(target=_warm, args=(service, region), name=f"warm-{service}", daemon=True).start()
-
-
 def _exit_code(status: int) -> int:
     code = os.waitstatus_to_exitcode(status)
     return code if code >= 0 else 128 - code
@@ -177,7 +113,6 @@ def main() -> int:
     try:
         proxy = _start_proxy()
         localstack = _spawn([sys.executable, "-m", "localstack.runtime.main"], own_group=True)
-        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
         while True:
             pid, status = _reap(block=True)
             if pid == localstack:

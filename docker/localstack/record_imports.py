@@ -23,8 +23,8 @@ OUTPUT = Path(__file__).resolve().parent / "imported-modules.txt"
 IMAGE = "dynamodb-manager-harness/localstack:2026.3.0"
 RECORDING_IMAGE = "dynamodb-manager-harness/localstack:record-imports"
 SITE = "/opt/localstack/lib/python3.13/site-packages"
-# Installed after the pruning, with bytecode of its own.
-NOT_RECORDED = ("harness_lambda_executor",)
+# Our plugins: installed after the pruning, with bytecode of their own.
+NOT_RECORDED = ("harness_lambda_executor", "harness_localstack_start")
 # Run by entrypoint.py with `python -m`: Python reads its bytecode, but the audit hook sees no import of it.
 RUN_AS_MAIN = {"localstack.runtime.main"}
 HEADER = """\
