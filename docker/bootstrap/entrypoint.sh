@@ -1,6 +1,7 @@
 #!/bin/sh
-# harness-entrypoint bootstrap <args>   python -m harness_cli <args>, as the owner of the mounted project, so
-#                                       what it writes on the host (.stack/) stays the host user's
+# harness-entrypoint bootstrap <args>   python -m harness_cli <args> once the emulator answers (when_ready.py), as
+#                                       the owner of the mounted project, so what it writes on the host (.stack/)
+#                                       stays the host user's
 # harness-entrypoint ministack          MiniStack (IAM enforced, log drain tuned, as embedded) plus the
 #                                       shared fault proxy its functions can reach
 set -eu
@@ -12,7 +13,7 @@ case "${1:-}" in
         # Docker creates a missing bind-mount source as root: hand it back before writing into it.
         mkdir -p /project/.stack && chown "$project_owner" /project/.stack
         exec setpriv --reuid="${project_owner%:*}" --regid="${project_owner#*:}" --clear-groups \
-            env HOME=/tmp python -m harness_cli "$@"
+            env HOME=/tmp python /usr/local/lib/harness/when_ready.py "$@"
         ;;
     ministack)
         python -m local_runtime.faults.proxy_server --shared --bind 0.0.0.0 \
