@@ -96,7 +96,29 @@ def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> d
 def prepare(state_dir: Path) -> None:
     """Everything LocalStack needs before it can start offline; each part is done once and then reused."""
     _ensure_virtualenv(state_dir)
+    _ensure_service_catalog(state_dir)
     _ensure_dynamodb_local(state_dir)
+
+
+# LocalStack's index of the AWS APIs (which service a request is for) reads all ~400 of botocore's service specs:
+# 3-4 s at the first request of every new state folder, where LocalStack keeps it (its cache dir). Built once per
+# virtualenv instead and put where LocalStack looks first, its static libs (as its official image does at build).
+_BUILD_SERVICE_CATALOG = (
+    "import os, sys; from localstack.aws import spec; "
+    "spec.build_service_index_cache(os.path.join(sys.argv[1], spec._get_catalog_filename()))"
+)
+
+
+def _ensure_service_catalog(state_dir: Path) -> None:
+    built = _venv_dir() / "service-catalog"
+    if not any(built.glob("*")):
+        built.mkdir(exist_ok=True)
+        _check([str(_venv_python()), "-c", _BUILD_SERVICE_CATALOG, str(built)], "index LocalStack's AWS APIs")
+    static_libs = _home(state_dir) / "filesystem" / "usr" / "lib" / "localstack"
+    static_libs.mkdir(parents=True, exist_ok=True)
+    for index in built.glob("*"):
+        if not (static_libs / index.name).exists():
+            (static_libs / index.name).symlink_to(index)
 
 
 def after_stop(_state_dir: Path) -> None:
