@@ -31,6 +31,11 @@ START_VARIABLES = ("HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "AWS_DATA_PATH") 
 logger = logging.getLogger("lambda_runtime.fork_server")
 
 
+def read_at_start(name: str) -> bool:
+    """Whether the interpreter or botocore reads this variable as it starts: a fork must inherit the same value."""
+    return name.startswith("PYTHON") or name in START_VARIABLES
+
+
 class ForkServerError(RuntimeError):
     pass
 
@@ -140,7 +145,7 @@ def reason_to_start_normally(
     if len(argv) != 2 or argv[0] != sys.executable or not argv[1].endswith(".py"):
         return f"not a Python worker of this interpreter: {argv}"
     for name in sorted(set(env) | set(server_env)):
-        if (name.startswith("PYTHON") or name in START_VARIABLES) and env.get(name) != server_env.get(name):
+        if read_at_start(name) and env.get(name) != server_env.get(name):
             return f"its environment sets {name} otherwise"
     for folder in _search_folders(cwd, env):
         for entry in sorted(folder.iterdir()):

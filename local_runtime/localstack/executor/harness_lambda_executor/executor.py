@@ -23,7 +23,7 @@ from localstack.services.lambda_.invocation.lambda_models import FunctionVersion
 from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
 
 from harness_lambda_executor import channel, sdk_calls
-from harness_lambda_executor.function_runtime.fork_client import START_VARIABLES, ForkServer
+from harness_lambda_executor.function_runtime.fork_client import ForkServer, read_at_start
 from harness_lambda_executor.function_runtime.forked_process import ForkedProcess
 
 LOG = logging.getLogger(__name__)
@@ -57,11 +57,10 @@ def _shared_fork_server(function_env: dict[str, str]) -> ForkServer | None:
             server = ForkServer()
             # What the interpreter reads at start is the functions' (the first one's: LocalStack gives each the same
             # TZ, locale and PYTHONUNBUFFERED), not LocalStack's own (its PYTHONDONTWRITEBYTECODE, ...).
-            read_at_start = {name for name in function_env if name.startswith("PYTHON") or name in START_VARIABLES}
-            server_env = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
-            server_env = {name: value for name, value in server_env.items() if name not in START_VARIABLES}
+            own = {name: value for name, value in os.environ.items() if not read_at_start(name)}
+            functions = {name: value for name, value in function_env.items() if read_at_start(name)}
             try:
-                server.start({**server_env, **{name: function_env[name] for name in read_at_start}})
+                server.start({**own, **functions})
             except OSError as error:
                 LOG.warning("fork server not started, execution environments start as processes: %s", error)
                 return None

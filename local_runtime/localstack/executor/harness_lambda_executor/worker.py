@@ -108,6 +108,8 @@ def _send_sdk_calls_over(executor: _Executor) -> None:
     connection and LocalStack's HTTP server. The SDK signs and serialises as always; only the transport changes.
     Calls elsewhere (a fault proxy, another endpoint), streamed bodies, and a second concurrent call take HTTP."""
     gateway = os.environ.get("HARNESS_IN_PROCESS_ENDPOINT")
+    if not gateway:
+        return
     try:
         from botocore import awsrequest, httpsession  # the function's own botocore when it bundles one
     except ImportError:
@@ -116,7 +118,7 @@ def _send_sdk_calls_over(executor: _Executor) -> None:
 
     def send(session, request):
         body = request.body.encode() if isinstance(request.body, str) else request.body or b""
-        if not gateway or not request.url.startswith(gateway + "/") or not isinstance(body, bytes):
+        if not request.url.startswith(gateway + "/") or not isinstance(body, bytes):
             return send_over_http(session, request)
         if not executor.calling.acquire(blocking=False):
             return send_over_http(session, request)
