@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 SERVICES = [  # (stage, frame pattern): where several match, the innermost frame decides
-    ("Lambda: invoke, our executor and its channel, our extension", r"harness_lambda_executor/"),
+    ("Lambda: invoke, our executor and its channel, our extension", r"harness_lambda_executor/(?!threaded_server)"),
     ("the function's logs: log loop, Logs provider", r"services/lambda_/invocation/logs\.py"),
     ("Lambda: invoke, our executor and its channel, our extension", r"services/lambda_/"),
     ("API Gateway, its Invoke of the function included", r"services/apigateway/"),
@@ -24,7 +24,7 @@ SERVICES = [  # (stage, frame pattern): where several match, the innermost frame
     ("the function's logs: log loop, Logs provider", r"services/logs/|moto/logs/"),
 ]
 HANDLER_CHAIN = "handler chain: routing, parsing, serialising, request log"
-HTTP_SERVER = "HTTP server: Twisted reactor, WSGI bridge, thread hand-offs"
+HTTP_SERVER = "HTTP server: Twisted's reactor, WSGI bridge and thread hand-offs, or our threaded server"
 OTHER = "other threads"
 
 
@@ -39,7 +39,7 @@ def stage(stack: str) -> str:
         return found
     if "Gateway.process (rolo/gateway" in stack:
         return HANDLER_CHAIN
-    if "twisted/" in stack or "rolo/serving" in stack:
+    if any(server in stack for server in ("twisted/", "rolo/serving", "socketserver.py", "threaded_server.py")):
         return HTTP_SERVER
     return OTHER
 

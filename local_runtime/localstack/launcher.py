@@ -67,6 +67,8 @@ def environment(port: int, region: str, state_dir: Path, enforce_iam: bool) -> d
     home = _home(state_dir)
     return {
         "GATEWAY_LISTEN": f"127.0.0.1:{port}",
+        # Its gateway served by a thread per connection, not Twisted (executor/.../threaded_server.py says why).
+        "GATEWAY_SERVER": "harness-threads",
         "SERVICES": ",".join(SERVICES),
         "DNS_ADDRESS": "0",
         "LAMBDA_RUNTIME_EXECUTOR": "process",

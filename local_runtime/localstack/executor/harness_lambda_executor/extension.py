@@ -69,12 +69,14 @@ class HarnessEnforcement(Extension):
             return
         with self._installing:  # requests run concurrently: add the handler once
             if not self._api_gateway_patched:
-                from harness_lambda_executor import integration_timeout, request_body  # import API Gateway's modules
+                # these import API Gateway's modules
+                from harness_lambda_executor import integration_timeout, lambda_integration, request_body
                 from harness_lambda_executor.request_limits import RequestLimits
 
                 if not os.environ.get("HARNESS_DEBUG_PORT"):  # a request paused at a breakpoint waits
                     integration_timeout.install()
                 request_body.install()
+                lambda_integration.install()
                 if self.enforce_limits:
                     invocation_chain.append(RequestLimits())
                 self._api_gateway_patched = True
@@ -83,9 +85,6 @@ class HarnessEnforcement(Extension):
 @hooks.on_infra_start()
 def load_harness_enforcement() -> None:
     """Does for our extension what LocalStack Pro's extension manager does for installed extensions."""
-    from harness_lambda_executor import request_body  # here: it imports the Twisted server the runtime serves with
-
-    request_body.serve_bodies_unparsed()
     extension = HarnessEnforcement()
     extension.on_extension_load()
     extension.on_platform_start()

@@ -3,16 +3,20 @@
 On AWS a REST API stops waiting for its integration after ``timeoutInMillis`` (29 s by default, and at most
 without a quota increase) and answers 504 ``{"message": "Endpoint request timed out"}``; the function runs
 on. LocalStack's ``AWS_PROXY`` integration waits as long as the function runs (its HTTP integration has the
-timeout, its Lambda one not). This runs the invocation in a thread of its own and stops waiting in time.
+timeout, its Lambda one not). This runs the invocation on a pool thread and stops waiting in time. The pool
+keeps its threads: a thread started per invocation cost 0.6 ms of LocalStack's CPU per create (``py-spy``).
 """
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as WaitedTooLong
 from typing import Any
 
 from localstack.services.apigateway.next_gen.execute_api.gateway_response import IntegrationTimeoutError
 from localstack.services.apigateway.next_gen.execute_api.integrations.aws import RestApiAwsProxyIntegration
 
 DEFAULT_TIMEOUT_MS = 29_000
+# A thread stays taken while its function runs on past the timeout; LocalStack's exit stops the functions first.
+_INVOCATIONS = ThreadPoolExecutor(max_workers=1024, thread_name_prefix="harness-aws-proxy-integration")
 
 
 def _timeout_s(context: Any) -> float:
@@ -27,22 +31,13 @@ def install() -> None:
         return
 
     def invoke_within_timeout(self: RestApiAwsProxyIntegration, context: Any) -> Any:
-        outcome: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                outcome["response"] = original(self, context)
-            except BaseException as error:  # noqa: BLE001 - handed back to the caller's thread as it was
-                outcome["error"] = error
-
-        worker = threading.Thread(target=run, name="harness-aws-proxy-integration", daemon=True)
-        worker.start()
-        worker.join(_timeout_s(context))
-        if worker.is_alive():
-            raise IntegrationTimeoutError("Endpoint request timed out")
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["response"]
+        invocation = _INVOCATIONS.submit(original, self, context)
+        try:
+            return invocation.result(_timeout_s(context))  # its exception, if any, raised here as it was
+        except WaitedTooLong:
+            if invocation.done():  # a TimeoutError of the invocation's own
+                raise
+            raise IntegrationTimeoutError("Endpoint request timed out") from None
 
     invoke_within_timeout.within_integration_timeout = True  # type: ignore[attr-defined]
     RestApiAwsProxyIntegration.invoke = invoke_within_timeout
