@@ -16,7 +16,12 @@ from collections import Counter
 from pathlib import Path
 
 SERVICES = [  # (stage, frame pattern): where several match, the innermost frame decides
-    ("Lambda: invoke, our executor and its channel, our extension", r"harness_lambda_executor/(?!threaded_server)"),
+    ("the function's PutItem, forwarded to DynamoDB Local", r"harness_lambda_executor/(dynamodb_forward|sdk_calls)"),
+    ("API Gateway, its Invoke of the function included", r"harness_lambda_executor/lambda_integration"),
+    (
+        "Lambda: invoke, our executor and its channel, our extension",
+        r"harness_lambda_executor/(?!threaded_server|dynamodb_forward|sdk_calls|lambda_integration)",
+    ),
     ("the function's logs: log loop, Logs provider", r"services/lambda_/invocation/logs\.py"),
     ("Lambda: invoke, our executor and its channel, our extension", r"services/lambda_/"),
     ("API Gateway, its Invoke of the function included", r"services/apigateway/"),

@@ -178,3 +178,12 @@ def test_ministack_modules__replace_no_name_outside_the_registry():
     found = set().union(*(_sites(path, "ministack", False) for path in modules.glob("*.py")))
     assert found == set()
     assert {patch.emulator for patch in ministack_patches.TUNED + ministack_patches.FAST_PATH} == {"ministack"}
+
+
+def test_localstack_hooks__each_function_named_apart():
+    # A hook's plugin is named after its function (`hooks.on_infra_start()`), not its entry point: two hooks both
+    # called `install` in one group leave one of them unloaded, silently.
+    groups = tomllib.loads((EXECUTOR / "pyproject.toml").read_text())["project"]["entry-points"]
+    for group, entries in groups.items():
+        functions = [reference.partition(":")[2] for reference in entries.values()]
+        assert len(set(functions)) == len(functions), f"{group}: {sorted(functions)}"

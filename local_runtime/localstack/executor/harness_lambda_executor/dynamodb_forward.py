@@ -63,7 +63,9 @@ class PooledAwsRequestProxy(AwsRequestProxy):
         self.proxy = Proxy(forward_base_url=endpoint_url, client=PooledClient(endpoint_url))
 
 
-@hooks.on_infra_start()
-def install() -> None:
-    """DynamoDB's server object builds its proxy from this name when LocalStack loads the service (after this hook)."""
+# Before the services load: LocalStack's eager loading and our image's start hook run at priority 0, higher first.
+@hooks.on_infra_start(priority=10)
+def forward_over_kept_connections() -> None:
+    """DynamoDB's server object builds its proxy from this name when LocalStack loads the service. (A hook's plugin is
+    named after its function: another hook named `install` would hide this one.)"""
     dynamodb_server.AwsRequestProxy = PooledAwsRequestProxy
