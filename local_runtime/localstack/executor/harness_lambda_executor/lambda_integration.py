@@ -10,6 +10,7 @@ errors reach the integration as the ``ClientError`` the client raised, so it ans
 is signed by the role session our IAM enforcement checks.
 """
 
+import functools
 import io
 from typing import Any
 
@@ -22,11 +23,18 @@ from localstack.utils.aws.arns import parse_arn
 from localstack.utils.xray.trace_header import TraceHeader
 
 
+@functools.cache
+def _lambda_api() -> Any:
+    """Lambda's skeleton: its API model and the provider's operations (loaded once, before any integration runs)."""
+    return SERVICE_PLUGINS.require("lambda").skeleton
+
+
 def invoke_in_process(function_arn: str, event: bytes) -> bytes:
     arn = parse_arn(function_arn)
-    context = RequestContext(Request("POST", f"/2015-03-31/functions/{function_arn}/invocations", body=event))
+    # the HTTP request the client would have sent, without its body: Invoke reads only its User-Agent
+    context = RequestContext(Request("POST", f"/2015-03-31/functions/{function_arn}/invocations"))
     context.region, context.account_id = arn["region"], arn["account"]
-    lambda_api = SERVICE_PLUGINS.require("lambda").skeleton
+    lambda_api = _lambda_api()
     context.service, context.operation = lambda_api.service, lambda_api.service.operation_model("Invoke")
     context.trace_context["aws_trace_header"] = TraceHeader.from_header_str(None).ensure_root_exists()
     request = {"FunctionName": function_arn, "InvocationType": "RequestResponse", "Payload": io.BytesIO(event)}
