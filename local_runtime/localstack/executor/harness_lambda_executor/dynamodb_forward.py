@@ -23,7 +23,7 @@ from rolo.request import restore_payload
 from werkzeug import Request, Response
 from werkzeug.datastructures import Headers
 
-HOP_BY_HOP = ("transfer-encoding", "connection", "keep-alive")
+HOP_BY_HOP = ("transfer-encoding", "connection", "keep-alive", "expect")  # `Expect`: our server answered it
 MAX_LINE = 65536
 
 
@@ -49,6 +49,20 @@ class _Connection:
 
     def exchange(self, request: bytes, head_only: bool) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         self.socket.sendall(request)
+        status, headers = self._head()
+        while 100 <= status < 200:  # an interim answer (100 Continue): the final one follows
+            status, headers = self._head()
+        fields = {name.lower(): value.lower() for name, value in headers}
+        keep = fields.get("connection") != "close"
+        if head_only or status in (204, 304):
+            return status, headers, b"", keep
+        if "chunked" in fields.get("transfer-encoding", ""):
+            return status, headers, self._chunks(), keep
+        if (length := fields.get("content-length", "")).isdigit():
+            return status, headers, self._exactly(int(length)), keep
+        return status, headers, self.reader.read(), False  # delimited by the connection's end
+
+    def _head(self) -> tuple[int, list[tuple[str, str]]]:
         status_line = self.reader.readline(MAX_LINE)
         if not status_line:
             raise ConnectionError("DynamoDB Local closed the connection without an answer")
@@ -57,20 +71,23 @@ class _Connection:
         while (line := self.reader.readline(MAX_LINE)) not in (b"\r\n", b"\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             headers.append((name.strip(), value.strip()))
-        fields = {name.lower(): value.lower() for name, value in headers}
-        keep = fields.get("connection") != "close"
-        if head_only or status in (204, 304) or 100 <= status < 200:
-            return status, headers, b"", keep
-        if "chunked" in fields.get("transfer-encoding", ""):
-            return status, headers, self._chunks(), keep
-        if (length := fields.get("content-length", "")).isdigit():
-            return status, headers, self.reader.read(int(length)), keep
-        return status, headers, self.reader.read(), False  # delimited by the connection's end
+        return status, headers
+
+    def _exactly(self, size: int) -> bytes:
+        data = self.reader.read(size)
+        if len(data) < size:  # the server went away mid-answer: no partial answer is passed on
+            raise ConnectionError(f"DynamoDB Local's answer ended after {len(data)} of {size} bytes")
+        return data
 
     def _chunks(self) -> bytes:
         chunks = []
-        while size := int(self.reader.readline(MAX_LINE).split(b";", 1)[0].strip() or b"0", 16):
-            chunks.append(self.reader.read(size))
+        while True:
+            line = self.reader.readline(MAX_LINE)
+            if not line.strip():
+                raise ConnectionError("DynamoDB Local's chunked answer ended early")
+            if not (size := int(line.split(b";", 1)[0].strip(), 16)):
+                break
+            chunks.append(self._exactly(size))
             self.reader.readline()
         while self.reader.readline(MAX_LINE) not in (b"\r\n", b"\n", b""):  # trailers
             pass

@@ -35,8 +35,9 @@ def install() -> None:
         try:
             return invocation.result(_timeout_s(context))  # its exception, if any, raised here as it was
         except WaitedTooLong:
-            if invocation.done():  # a TimeoutError of the invocation's own
-                raise
+            if invocation.done():  # it ended meanwhile, or raised a TimeoutError of its own: as it ended
+                return invocation.result()
+            invocation.cancel()  # still queued (every pool thread taken): it never starts
             raise IntegrationTimeoutError("Endpoint request timed out") from None
 
     invoke_within_timeout.within_integration_timeout = True  # type: ignore[attr-defined]

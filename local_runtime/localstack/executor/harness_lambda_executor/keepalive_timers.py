@@ -4,7 +4,7 @@ When an invocation ends, LocalStack's execution environment starts a ``threading
 the environment once it has been idle for ``LAMBDA_KEEPALIVE_MS`` (10 minutes); the next invocation cancels it. So
 each invocation started, and soon ended, a thread: 0.2-0.3 ms of LocalStack's CPU per create through the API
 (``py-spy``), and one more thread waiting for the GIL. Here a timer is an entry in one scheduler, with the same
-``start`` and ``cancel``; the scheduler's one thread calls what is due, as the timer's own thread did.
+``start`` and ``cancel``; when one is due (rarely), the scheduler's thread calls it on a thread of its own.
 """
 
 import itertools
@@ -52,11 +52,15 @@ class _Scheduler:
                 if not calls:
                     self._changed.wait(None if self._earliest == math.inf else self._earliest - now)
                     continue
-            for call in calls:
-                try:
-                    call()
-                except Exception:  # a Timer's thread would have died with it; the others still run
-                    LOG.exception("a Lambda keep-alive timer failed")
+            for call in calls:  # on a thread each, as a Timer's: stopping an environment can take seconds
+                threading.Thread(target=_run_logged, args=(call,), name="lambda-keepalive-passed", daemon=True).start()
+
+
+def _run_logged(call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except Exception:  # a Timer's thread would have died with it, logging it
+        LOG.exception("a Lambda keep-alive timer failed")
 
 
 _SCHEDULER = _Scheduler()

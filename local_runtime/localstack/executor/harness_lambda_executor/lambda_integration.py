@@ -6,8 +6,10 @@ the answer and parses it back. That was 1.8 ms of LocalStack's CPU per create th
 the integration calls the provider's ``Invoke`` operation itself, with what the chain would have given it: the
 function's ARN, the event as payload, ``RequestResponse``, a request id and an X-Ray trace header. Lambda's
 errors reach the integration as the ``ClientError`` the client raised, so it answers the same 502 (or 500 for
-``AccessDeniedException``). An integration with ``credentials`` (a role to call Lambda as) keeps the client: that call
-is signed by the role session our IAM enforcement checks.
+``AccessDeniedException``). One difference: the internal client retried throttling and 5xx answers with botocore's
+backoff (up to five attempts); here a throttled or failed ``Invoke`` answers 502 at once. An integration with
+``credentials`` (a role to call Lambda as) keeps the client: that call is signed by the role session our IAM
+enforcement checks.
 """
 
 import functools

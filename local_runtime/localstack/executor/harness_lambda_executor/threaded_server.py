@@ -38,21 +38,27 @@ class _Connection(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
         if len(self.raw_requestline) > MAX_REQUEST_LINE:
+            self.requestline = self.request_version = self.command = ""  # what send_error reads, as the stdlib does
             self.send_error(414)
             return
         if not self.raw_requestline:
             self.close_connection = True
             return
-        if self.parse_request():  # request line and headers; answers 400/505 itself, and `Expect: 100-continue`
-            self._serve(self._read_body())
+        if not self.parse_request():  # request line and headers; answers 400/505 itself, and `Expect: 100-continue`
+            return
+        length = self.headers.get("Content-Length", "0").strip()
+        if not length.isdigit() and "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            self.send_error(400, "Bad Content-Length")  # where the body ends is unknown: the connection closes
+            self.close_connection = True
+            return
+        self._serve(self._read_body(length))
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, length: str) -> bytes:
         """The whole body, before the handler chain runs (as Twisted did): a handler that answers without reading it
         (a 403 for a missing API key) must not leave its bytes on a kept-alive connection as the next request."""
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
-        length = self.headers.get("Content-Length", "0").strip()
-        return self.rfile.read(int(length)) if length.isdigit() else b""
+        return self.rfile.read(int(length))
 
     def _read_chunked(self) -> bytes:
         chunks = []
@@ -91,8 +97,8 @@ class _Connection(BaseHTTPRequestHandler):
             close()
         names = {name.lower() for name, _ in headers}
         if "content-length" not in names and not _bodiless(request.method, response.status_code):
-            headers = [*headers, ("Transfer-Encoding", "chunked")]
-            body = _chunked(body)
+            # the whole body is here: its length, not chunks (which an HTTP/1.0 client could not read)
+            headers = [*headers, ("Content-Length", str(sum(map(len, body))))]
         head = [f"HTTP/1.1 {status}", f"Date: {formatdate(usegmt=True)}"]
         head += [f"{name}: {value}" for name, value in headers if name.lower() not in ("date", "server")]
         self.wfile.write("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + b"".join(body))
@@ -105,10 +111,6 @@ class _Connection(BaseHTTPRequestHandler):
 
 def _bodiless(method: str, status: int) -> bool:
     return method == "HEAD" or 100 <= status < 200 or status in (204, 304)
-
-
-def _chunked(body: Any) -> list[bytes]:
-    return [b"%x\r\n%s\r\n" % (len(part), part) for part in body if part] + [b"0\r\n\r\n"]
 
 
 class _Listener(socketserver.ThreadingTCPServer):
