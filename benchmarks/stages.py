@@ -2,9 +2,10 @@
 
 Input: folded stacks (``py-spy record --pid PID --gil --rate 200 --format raw -o FILE``), one line per stack,
 ``frame;frame;... COUNT``. Each sample goes to the innermost service frame it holds (our executor and extension,
-the Lambda log loop, the Lambda service, API Gateway, DynamoDB, CloudWatch Logs); a sample
-without one is the gateway's: the handler chain when it is inside ``Gateway.process``, else the HTTP server
-(Twisted's reactor and the WSGI bridge). Usage (docs/performance.md, "Where a LocalStack request's time goes"):
+the Lambda log loop, the Lambda service, API Gateway, DynamoDB with our forward and the function's in-process calls,
+CloudWatch Logs); a sample without one is the gateway's: the handler chain when it is inside ``Gateway.process``,
+else the HTTP server (Twisted's reactor and WSGI bridge, or our ``threaded_server.py``). Usage
+(docs/performance.md, "Where a LocalStack request's time goes"):
 
     python -m benchmarks.stages FILE --cpu-ms 19   # ms of CPU per request: the /proc figure shared out
 """

@@ -23,8 +23,9 @@ from rolo.request import restore_payload
 from werkzeug import Request, Response
 from werkzeug.datastructures import Headers
 
+from harness_lambda_executor.http_framing import MAX_LINE, bodiless, read_chunked, read_exactly
+
 HOP_BY_HOP = ("transfer-encoding", "connection", "keep-alive", "expect")  # `Expect`: our server answered it
-MAX_LINE = 65536
 
 
 class _Connection:
@@ -47,19 +48,19 @@ class _Connection:
         self.reader.close()
         self.socket.close()
 
-    def exchange(self, request: bytes, head_only: bool) -> tuple[int, list[tuple[str, str]], bytes, bool]:
+    def exchange(self, request: bytes, method: str) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         self.socket.sendall(request)
         status, headers = self._head()
         while 100 <= status < 200:  # an interim answer (100 Continue): the final one follows
             status, headers = self._head()
         fields = {name.lower(): value.lower() for name, value in headers}
         keep = fields.get("connection") != "close"
-        if head_only or status in (204, 304):
+        if bodiless(method, status):
             return status, headers, b"", keep
         if "chunked" in fields.get("transfer-encoding", ""):
-            return status, headers, self._chunks(), keep
+            return status, headers, read_chunked(self.reader), keep
         if (length := fields.get("content-length", "")).isdigit():
-            return status, headers, self._exactly(int(length)), keep
+            return status, headers, read_exactly(self.reader, int(length)), keep
         return status, headers, self.reader.read(), False  # delimited by the connection's end
 
     def _head(self) -> tuple[int, list[tuple[str, str]]]:
@@ -72,26 +73,6 @@ class _Connection:
             name, _, value = line.decode("latin-1").partition(":")
             headers.append((name.strip(), value.strip()))
         return status, headers
-
-    def _exactly(self, size: int) -> bytes:
-        data = self.reader.read(size)
-        if len(data) < size:  # the server went away mid-answer: no partial answer is passed on
-            raise ConnectionError(f"DynamoDB Local's answer ended after {len(data)} of {size} bytes")
-        return data
-
-    def _chunks(self) -> bytes:
-        chunks = []
-        while True:
-            line = self.reader.readline(MAX_LINE)
-            if not line.strip():
-                raise ConnectionError("DynamoDB Local's chunked answer ended early")
-            if not (size := int(line.split(b";", 1)[0].strip(), 16)):
-                break
-            chunks.append(self._exactly(size))
-            self.reader.readline()
-        while self.reader.readline(MAX_LINE) not in (b"\r\n", b"\n", b""):  # trailers
-            pass
-        return b"".join(chunks)
 
 
 class KeptConnections:
@@ -115,7 +96,7 @@ class KeptConnections:
         connection = self._connection()
         try:
             status, answer_headers, data, keep = connection.exchange(
-                head.encode("latin-1") + b"\r\n" + body, request.method == "HEAD"
+                head.encode("latin-1") + b"\r\n" + body, request.method
             )
         except BaseException:
             self._drop()

@@ -4,8 +4,8 @@ The worker sends each call its SDK makes to LocalStack's gateway over the execut
 ``_send_sdk_calls_over``): method, URL, headers and body, signed and serialised by the SDK as always. Here it
 becomes the request LocalStack's HTTP server would have made of it and goes through the same gateway: the whole
 handler chain (parsing, our IAM enforcement, the service, DynamoDB Local behind it). What is skipped is the TCP
-connection and the HTTP server (Twisted, the WSGI bridge, the thread hand-offs), about half of LocalStack's CPU for
-such a call. The answer goes back as status, headers and body.
+connection and the HTTP server (Twisted's then, with its thread hand-offs: about half of LocalStack's CPU for such
+a call). The answer goes back as status, headers and body.
 """
 
 import base64

@@ -24,8 +24,9 @@ from localstack.http import Request, Response
 from localstack.runtime.server.core import RuntimeServer, RuntimeServerPlugin
 from werkzeug.datastructures import Headers
 
+from harness_lambda_executor.http_framing import MAX_LINE, bodiless, read_chunked, read_exactly
+
 LOG = logging.getLogger(__name__)
-MAX_REQUEST_LINE = 65536
 
 
 class _Connection(BaseHTTPRequestHandler):
@@ -36,8 +37,8 @@ class _Connection(BaseHTTPRequestHandler):
     server: "_Listener"
 
     def handle_one_request(self) -> None:
-        self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
-        if len(self.raw_requestline) > MAX_REQUEST_LINE:
+        self.raw_requestline = self.rfile.readline(MAX_LINE + 1)
+        if len(self.raw_requestline) > MAX_LINE:
             self.requestline = self.request_version = self.command = ""  # what send_error reads, as the stdlib does
             self.send_error(414)
             return
@@ -46,28 +47,15 @@ class _Connection(BaseHTTPRequestHandler):
             return
         if not self.parse_request():  # request line and headers; answers 400/505 itself, and `Expect: 100-continue`
             return
-        length = self.headers.get("Content-Length", "0").strip()
-        if not length.isdigit() and "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+        # The whole body, before the handler chain runs (as Twisted did): a handler that answers without reading it
+        # (a 403 for a missing API key) must not leave its bytes on a kept-alive connection as the next request.
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self._serve(read_chunked(self.rfile))
+        elif (length := self.headers.get("Content-Length", "0").strip()).isdigit():
+            self._serve(read_exactly(self.rfile, int(length)))
+        else:
             self.send_error(400, "Bad Content-Length")  # where the body ends is unknown: the connection closes
             self.close_connection = True
-            return
-        self._serve(self._read_body(length))
-
-    def _read_body(self, length: str) -> bytes:
-        """The whole body, before the handler chain runs (as Twisted did): a handler that answers without reading it
-        (a 403 for a missing API key) must not leave its bytes on a kept-alive connection as the next request."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        return self.rfile.read(int(length))
-
-    def _read_chunked(self) -> bytes:
-        chunks = []
-        while size := int(self.rfile.readline(MAX_REQUEST_LINE).split(b";", 1)[0].strip() or b"0", 16):
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
-            pass
-        return b"".join(chunks)
 
     def _serve(self, body: bytes) -> None:
         raw_path, _, query = self.path.partition("?")
@@ -96,7 +84,7 @@ class _Connection(BaseHTTPRequestHandler):
         if close := getattr(app_iter, "close", None):
             close()
         names = {name.lower() for name, _ in headers}
-        if "content-length" not in names and not _bodiless(request.method, response.status_code):
+        if "content-length" not in names and not bodiless(request.method, response.status_code):
             # the whole body is here: its length, not chunks (which an HTTP/1.0 client could not read)
             headers = [*headers, ("Content-Length", str(sum(map(len, body))))]
         head = [f"HTTP/1.1 {status}", f"Date: {formatdate(usegmt=True)}"]
@@ -107,10 +95,6 @@ class _Connection(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the standard library's name)
         LOG.debug(format, *args)
-
-
-def _bodiless(method: str, status: int) -> bool:
-    return method == "HEAD" or 100 <= status < 200 or status in (204, 304)
 
 
 class _Listener(socketserver.ThreadingTCPServer):
